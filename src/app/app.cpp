@@ -1,0 +1,191 @@
+#include "app/app.hpp"
+
+#include <openssl/crypto.h>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/json.hpp>
+
+#include "core/collect_sink.hpp"
+#include "core/stream_sink.hpp"
+#include "obs/logging.hpp"
+#include "openai/chunk.hpp"
+
+namespace sb::app {
+
+namespace net = boost::asio;
+namespace json = boost::json;
+namespace bhttp = boost::beast::http;
+using namespace net::experimental::awaitable_operators;  // NOLINT(google-build-using-namespace)
+using core::ApiError;
+
+App::App(core::Settings settings, core::Registry registry)
+    : settings_(std::move(settings)), registry_(std::move(registry)) {}
+
+bool App::authorized(const http::Request& req) const {
+  if (settings_.api_keys.empty()) return true;
+  const std::string_view auth = req.msg[bhttp::field::authorization];
+  if (auth.size() < 7 || !boost::beast::iequals(auth.substr(0, 7), "bearer ")) return false;
+  std::string_view key = auth.substr(7);
+  while (!key.empty() && key.front() == ' ') key.remove_prefix(1);
+  bool ok = false;
+  for (const auto& k : settings_.api_keys)  // constant time per key; every key is checked
+    ok |= k.size() == key.size() && CRYPTO_memcmp(k.data(), key.data(), k.size()) == 0;
+  return ok;
+}
+
+std::string App::providers_json() const {
+  json::array list;
+  for (const auto& p : registry_.all())
+    list.push_back(
+        json::object{{"name", p->name()}, {"available", p->available()}, {"default_model", p->default_model()}});
+  return json::serialize(json::object{{"providers", std::move(list)}, {"default", registry_.default_name()}});
+}
+
+std::string App::models_json() const {
+  json::array data;
+  for (const auto& p : registry_.all()) {
+    if (!p->available()) continue;
+    data.push_back(
+        json::object{{"id", p->default_model()}, {"object", "model"}, {"created", started_}, {"owned_by", p->name()}});
+  }
+  return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
+}
+
+net::awaitable<void> App::handle(http::Request& req, http::Responder& res) {
+  std::string_view path = req.msg.target();
+  if (const auto q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
+  const auto method = req.msg.method();
+  const bool is_chat = path == "/v1/chat/completions" || path == "/chat/completions";
+  auto only = [&](bhttp::verb v) { return method == v; };
+
+  if (path == "/healthz") {
+    if (!only(bhttp::verb::get)) {
+      co_await res.send_error(ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path)));
+      co_return;
+    }
+    {
+      co_await res.send(200, "application/json", R"({"status":"ok"})");
+      co_return;
+    }
+  }
+  if (path == "/readyz") {
+    const auto* p = registry_.find(registry_.default_name());
+    const bool ready = p && p->available();
+    {
+      co_await res.send(ready ? 200 : 503, "application/json",
+                        ready ? R"({"status":"ready"})" : R"({"status":"unavailable"})");
+      co_return;
+    }
+  }
+  const bool known = is_chat || path == "/v1/providers" || path == "/v1/models";
+  if (!known) {
+    co_await res.send_error(ApiError::not_found(std::string(path)));
+    co_return;
+  }
+  if (!authorized(req)) {
+    co_await res.send_error(ApiError::invalid_api_key());
+    co_return;
+  }
+  if (is_chat) {
+    if (!only(bhttp::verb::post)) {
+      co_await res.send_error(ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path)));
+      co_return;
+    }
+    {
+      co_await chat(req, res);
+      co_return;
+    }
+  }
+  if (!only(bhttp::verb::get)) {
+    co_await res.send_error(ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path)));
+    co_return;
+  }
+  // (Built before the co_await: GCC 12 double-destroys temporaries of a ?: inside a co_await expression.)
+  const std::string body = path == "/v1/providers" ? providers_json() : models_json();
+  co_await res.send(200, "application/json", body);
+}
+
+net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
+  obs::RequestLog log;
+  log.request_id = res.request_id();
+  log.method = req.msg.method_string();
+  log.path = req.msg.target();
+  auto finish_log = [&](const core::Outcome& o) {
+    log.status = o.status ? o.status : res.status();
+    log.duration_ms = std::chrono::duration<double, std::milli>(http::Clock::now() - req.received).count();
+    if (o.first_token) log.ttft_ms = std::chrono::duration<double, std::milli>(*o.first_token - req.received).count();
+    if (o.usage) {
+      log.prompt_tokens = o.usage->prompt_tokens;
+      log.completion_tokens = o.usage->completion_tokens;
+    }
+    log.finish_reason = o.finish_reason;
+    if (o.error && o.error->code) log.error_code = *o.error->code;
+    log.client_disconnected = o.client_disconnected;
+    obs::log_request(log);
+  };
+
+  auto parsed = openai::parse_chat_request(req.msg.body());
+  if (!parsed) {
+    core::Outcome o;
+    o.error = parsed.error();
+    co_await res.send_error(parsed.error());
+    co_return finish_log(o);
+  }
+  const openai::ChatRequest& chat = *parsed;
+  log.stream = chat.stream;
+  auto route = core::route_request(registry_, chat);
+  if (!route) {
+    core::Outcome o;
+    o.error = route.error();
+    co_await res.send_error(route.error());
+    co_return finish_log(o);
+  }
+  log.provider = route->provider->name();
+  log.model = route->model;
+
+  core::RequestContext ctx;
+  ctx.request_id = res.request_id();
+  ctx.session_header = std::string(req.msg["x-session-id"]);
+  ctx.received = req.received;
+  const std::string id = openai::new_completion_id();
+  const std::int64_t created = std::time(nullptr);
+  auto& provider = *route->provider;
+
+  if (chat.stream) {
+    core::StreamSink sink(res, openai::ChunkEncoder(id, created, route->model, chat.include_usage), chat.include_usage,
+                          settings_.sse_keepalive);
+    try {
+      auto which = co_await (provider.chat(ctx, chat, route->model, sink) || res.wait_disconnect() || sink.keepalive());
+      if (which.index() == 1) {
+        sink.outcome.client_disconnected = true;
+        res.close_after();
+      } else {
+        co_await sink.complete();
+      }
+    } catch (const boost::system::system_error&) {  // the client went away while we wrote to it
+      sink.outcome.client_disconnected = true;
+      res.close_after();
+    }
+    if (sink.outcome.client_disconnected && !sink.outcome.status) sink.outcome.status = 499;
+    co_return finish_log(sink.outcome);
+  }
+
+  core::CollectSink sink(id, created, route->model);
+  auto which = co_await (provider.chat(ctx, chat, route->model, sink) || res.wait_disconnect());
+  if (which.index() == 1) {
+    sink.outcome.client_disconnected = true;
+    sink.outcome.status = 499;
+    res.close_after();
+    co_return finish_log(sink.outcome);
+  }
+  if (sink.outcome.error) {
+    sink.outcome.status = sink.outcome.error->status;
+    co_await res.send_error(*sink.outcome.error);
+  } else {
+    auto [status, body] = sink.response();
+    sink.outcome.status = status;
+    co_await res.send(status, "application/json", body);
+  }
+  finish_log(sink.outcome);
+}
+
+}  // namespace sb::app

@@ -1,0 +1,45 @@
+#include "core/registry.hpp"
+
+namespace sb::core {
+
+void Registry::add(std::unique_ptr<Provider> p) {
+  for (auto& existing : providers_) {
+    if (existing->name() == p->name()) {
+      existing = std::move(p);  // a later definition of the same name replaces the earlier one
+      return;
+    }
+  }
+  providers_.push_back(std::move(p));
+}
+
+Provider* Registry::find(std::string_view name) const {
+  for (const auto& p : providers_)
+    if (p->name() == name) return p.get();
+  return nullptr;
+}
+
+Expected<Route> route_request(const Registry& registry, const openai::ChatRequest& req) {
+  Route r;
+  std::optional<std::string> model = req.model;
+  if (req.provider) {
+    r.provider = registry.find(*req.provider);
+    if (!r.provider) return ApiError::unknown_provider(*req.provider);
+  } else if (model) {
+    if (const auto slash = model->find('/'); slash != std::string::npos) {
+      if (auto* p = registry.find(std::string_view(*model).substr(0, slash))) {
+        r.provider = p;
+        model = model->substr(slash + 1);
+      }
+    }
+  }
+  if (!r.provider) {
+    r.provider = registry.find(registry.default_name());
+    if (!r.provider) return ApiError::unknown_provider(registry.default_name());
+  }
+  if (!r.provider->available())
+    return ApiError::provider_unavailable(r.provider->name(), r.provider->missing_settings());
+  r.model = model && !model->empty() ? *model : r.provider->default_model();
+  return r;
+}
+
+}  // namespace sb::core

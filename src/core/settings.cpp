@@ -1,0 +1,14 @@
+#include "core/settings.hpp"
+
+namespace sb::core {
+
+std::vector<std::string> Settings::secrets() const {
+  std::vector<std::string> out;
+  for (const auto* s : {&openai_api_key, &aws_secret_access_key, &aws_session_token})
+    if (s->size() >= 4) out.push_back(*s);
+  for (const auto& k : api_keys)
+    if (k.size() >= 4) out.push_back(k);
+  return out;
+}
+
+}  // namespace sb::core

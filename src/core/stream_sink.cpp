@@ -1,0 +1,125 @@
+#include "core/stream_sink.hpp"
+
+#include <boost/asio/this_coro.hpp>
+
+namespace sb::core {
+
+constexpr auto as_tuple = net::as_tuple(net::use_awaitable);
+
+StreamSink::StreamSink(http::Responder& out, openai::ChunkEncoder encoder, bool include_usage,
+                       std::chrono::milliseconds keepalive)
+    : out_(out), enc_(std::move(encoder)), include_usage_(include_usage), keepalive_(keepalive) {}
+
+net::awaitable<void> StreamSink::write(std::string_view bytes) {
+  while (writing_) {  // only the keep-alive writer can be in flight here
+    if (!write_done_) write_done_.emplace(co_await net::this_coro::executor);
+    write_done_->expires_at(Clock::time_point::max());
+    co_await write_done_->async_wait(as_tuple);
+  }
+  writing_ = true;
+  struct Reset {
+    StreamSink& s;
+    ~Reset() {
+      s.writing_ = false;
+      if (s.write_done_) s.write_done_->cancel();
+    }
+  } reset{*this};
+  if (!out_.head_sent()) co_await out_.begin_stream();
+  last_write_ = Clock::now();
+  co_await out_.write_event(bytes);
+}
+
+net::awaitable<void> StreamSink::begin_content() {
+  if (!outcome.first_token) outcome.first_token = Clock::now();
+  if (role_sent_) co_return;
+  role_sent_ = true;
+  co_await write(enc_.role());
+}
+
+net::awaitable<void> StreamSink::text(std::string_view delta) {
+  co_await begin_content();
+  co_await write(enc_.text(delta));
+}
+
+net::awaitable<void> StreamSink::tool_call(const ToolCallDelta& delta) {
+  co_await begin_content();
+  co_await write(enc_.tool_call(delta));
+}
+
+net::awaitable<void> StreamSink::finish(std::string_view reason) {
+  if (!role_sent_) {
+    role_sent_ = true;
+    co_await write(enc_.role());
+  }
+  outcome.finish_reason = reason;
+  finished_ = true;
+  co_await write(enc_.finish(reason));
+}
+
+net::awaitable<void> StreamSink::usage(const Usage& u) {
+  outcome.usage = u;
+  if (include_usage_) co_await write(enc_.usage(u));
+}
+
+net::awaitable<void> StreamSink::fail(const ApiError& error) {
+  if (ended_) co_return;
+  outcome.error = error;
+  if (!out_.head_sent()) co_return;  // complete() answers with the HTTP status
+  ended_ = true;
+  co_await write("data: " + error.body() + "\n\n");
+  co_await out_.end_stream();
+}
+
+net::awaitable<void> StreamSink::relay_event(std::string_view raw_event) {
+  if (!outcome.first_token) {
+    // The first event carrying content or a tool call marks the first token (cheap scan, no JSON parse).
+    const auto c = raw_event.find("\"content\":\"");
+    if ((c != std::string_view::npos && c + 11 < raw_event.size() && raw_event[c + 11] != '"') ||
+        raw_event.find("\"tool_calls\"") != std::string_view::npos)
+      outcome.first_token = Clock::now();
+  }
+  co_await write(raw_event);
+}
+
+net::awaitable<void> StreamSink::relay_done() {
+  done_ = true;
+  co_await write(openai::ChunkEncoder::kDone);
+}
+
+net::awaitable<void> StreamSink::relay_body(int status, std::string /*body*/) {
+  co_await fail(ApiError::upstream_error("The upstream answered a streaming request with a non-stream response (HTTP " +
+                                         std::to_string(status) + ")."));
+}
+
+net::awaitable<void> StreamSink::keepalive() {
+  net::steady_timer timer(co_await net::this_coro::executor);
+  for (;;) {
+    timer.expires_at(last_write_ + keepalive_);
+    co_await timer.async_wait(net::use_awaitable);
+    if (ended_ || writing_ || Clock::now() - last_write_ < keepalive_) continue;
+    co_await write(": keep-alive\n\n");
+  }
+}
+
+net::awaitable<void> StreamSink::complete() {
+  if (outcome.error) {
+    if (!out_.head_sent()) {
+      outcome.status = outcome.error->status;
+      co_await out_.send_error(*outcome.error);
+    }
+    co_return;
+  }
+  if (!done_ && !finished_) {
+    co_await fail(ApiError::upstream_error("The upstream ended the stream before it was complete."));
+    {
+      co_await complete();
+      co_return;
+    }
+  }
+  if (!done_) co_await write(openai::ChunkEncoder::kDone);
+  ended_ = true;
+  outcome.status = 200;
+  co_await out_.end_stream();
+}
+
+}  // namespace sb::core

@@ -1,0 +1,258 @@
+#include "http/client.hpp"
+
+#include <sys/socket.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/url/parse.hpp>
+#include <unordered_map>
+#include <vector>
+
+namespace sb::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto as_tuple = net::as_tuple(net::use_awaitable);
+
+std::string Origin::host_header() const {
+  const bool default_port = (tls && port == "443") || (!tls && port == "80");
+  return default_port ? host : host + ":" + port;
+}
+
+core::Expected<Origin, std::string> parse_origin(std::string_view url) {
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed) return std::string("not an absolute URL");
+  const auto& u = *parsed;
+  Origin o;
+  if (u.scheme() == "https") {
+    o.tls = true;
+  } else if (u.scheme() != "http") {
+    return std::string("scheme must be http or https");
+  }
+  o.host = u.encoded_host();
+  if (o.host.empty()) return std::string("no host");
+  if (o.host.front() == '[' && o.host.back() == ']') o.host = o.host.substr(1, o.host.size() - 2);
+  o.port = u.has_port() ? std::string(u.port()) : (o.tls ? "443" : "80");
+  o.base_path = u.encoded_path();
+  while (!o.base_path.empty() && o.base_path.back() == '/') o.base_path.pop_back();
+  return o;
+}
+
+// ---- connections and the per-thread pool ------------------------------------------------------
+
+class UpstreamConnection {
+ public:
+  UpstreamConnection(net::any_io_executor ex, const Origin& o) : key(o.key()) {
+    if (o.tls) {
+      tls.emplace(ex, tls_context());
+    } else {
+      plain.emplace(ex);
+    }
+  }
+
+  static ssl::context& tls_context() {
+    thread_local ssl::context ctx = [] {
+      ssl::context c(ssl::context::tls_client);
+      c.set_default_verify_paths();
+      c.set_verify_mode(ssl::verify_peer);
+      c.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                    ssl::context::no_tlsv1_1);
+      return c;
+    }();
+    return ctx;
+  }
+
+  beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  template <class F>
+  auto with_stream(F&& f) {
+    return tls ? f(*tls) : f(*plain);
+  }
+
+  // A pooled connection the peer has closed (or that has unexpected bytes waiting) must not be reused.
+  bool looks_alive() {
+    auto& s = tcp().socket();
+    if (!s.is_open()) return false;
+    char c;
+    const ssize_t n = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+
+  std::string key;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  Clock::time_point idle_since;
+};
+
+namespace {
+
+constexpr std::size_t kMaxIdlePerOrigin = 256;
+constexpr auto kMaxIdleAge = std::chrono::seconds(50);
+
+struct Pool {
+  std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle;
+};
+
+Pool& pool() {
+  thread_local Pool p;
+  return p;
+}
+
+std::unique_ptr<UpstreamConnection> take_idle(const std::string& key) {
+  auto it = pool().idle.find(key);
+  if (it == pool().idle.end()) return nullptr;
+  auto& list = it->second;
+  while (!list.empty()) {
+    auto c = std::move(list.back());
+    list.pop_back();
+    if (Clock::now() - c->idle_since < kMaxIdleAge && c->looks_alive()) return c;
+  }
+  return nullptr;
+}
+
+void give_back(std::unique_ptr<UpstreamConnection> c) {
+  auto& list = pool().idle[c->key];
+  if (list.size() >= kMaxIdlePerOrigin) return;
+  c->idle_since = Clock::now();
+  list.push_back(std::move(c));
+}
+
+}  // namespace
+
+void clear_connection_pool() {
+  pool().idle.clear();
+}
+
+// ---- UpstreamCall -----------------------------------------------------------------------------
+
+UpstreamCall::UpstreamCall(Origin origin, UpstreamTimeouts timeouts)
+    : origin_(std::move(origin)), timeouts_(timeouts) {}
+
+UpstreamCall::~UpstreamCall() {
+  if (conn_ && parser_ && parser_->is_done() && parser_->keep_alive() && failure_ == UpstreamFailure::none) {
+    conn_->tcp().expires_never();
+    give_back(std::move(conn_));
+  }
+  // Otherwise the connection closes here: a half-read or cancelled response is never reused.
+}
+
+bool UpstreamCall::fail(UpstreamFailure kind, const boost::system::error_code& ec, std::string_view phase) {
+  failure_ = ec == beast::error::timeout ? UpstreamFailure::timeout : kind;
+  error_ = std::string(phase) + ": " + (ec == beast::error::timeout ? std::string("timed out") : ec.message());
+  if (conn_) {
+    boost::system::error_code ignored;
+    conn_->tcp().socket().close(ignored);
+  }
+  return false;
+}
+
+net::awaitable<bool> UpstreamCall::attempt(const bhttp::request<bhttp::string_body>& req, bool& reused) {
+  auto ex = co_await net::this_coro::executor;
+  conn_ = take_idle(origin_.key());
+  reused = conn_ != nullptr;
+  if (!conn_) {
+    conn_ = std::make_unique<UpstreamConnection>(ex, origin_);
+    tcp::resolver resolver(ex);
+    auto [rec, endpoints] = co_await resolver.async_resolve(origin_.host, origin_.port, as_tuple);
+    if (rec) co_return fail(UpstreamFailure::connect, rec, "resolve " + origin_.host);
+    conn_->tcp().expires_after(timeouts_.connect);
+    auto [cec, ep] = co_await conn_->tcp().async_connect(endpoints, as_tuple);
+    if (cec) co_return fail(UpstreamFailure::connect, cec, "connect to " + origin_.key());
+    conn_->tcp().socket().set_option(tcp::no_delay(true));
+    if (conn_->tls) {
+      auto* native = conn_->tls->native_handle();
+      if (!SSL_set_tlsext_host_name(native, origin_.host.c_str()))
+        co_return fail(UpstreamFailure::connect, {static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()},
+                       "TLS SNI");
+      conn_->tls->set_verify_callback(ssl::host_name_verification(origin_.host));
+      auto [hec] = co_await conn_->tls->async_handshake(ssl::stream_base::client, as_tuple);
+      if (hec) co_return fail(UpstreamFailure::connect, hec, "TLS handshake with " + origin_.host);
+    }
+  }
+  conn_->tcp().expires_after(timeouts_.first_byte);
+  auto [wec, wn] = co_await conn_->with_stream([&](auto& s) { return bhttp::async_write(s, req, as_tuple); });
+  if (wec) co_return fail(UpstreamFailure::io, wec, "send request");
+  parser_.emplace();
+  parser_->body_limit(boost::none);
+  auto [hec, hn] = co_await conn_->with_stream(
+      [&](auto& s) { return bhttp::async_read_header(s, conn_->buffer, *parser_, as_tuple); });
+  if (hec) co_return fail(UpstreamFailure::io, hec, "read response headers");
+  co_return true;
+}
+
+net::awaitable<bool> UpstreamCall::start(bhttp::request<bhttp::string_body> req) {
+  req.version(11);
+  req.set(bhttp::field::host, origin_.host_header());
+  req.keep_alive(true);
+  req.prepare_payload();
+  bool reused = false;
+  bool ok = co_await attempt(req, reused);
+  // A pooled connection can die between requests (the upstream's idle timeout): retry once on a fresh one.
+  if (!ok && reused && failure_ == UpstreamFailure::io) {
+    failure_ = UpstreamFailure::none;
+    error_.clear();
+    conn_.reset();
+    ok = co_await attempt(req, reused);
+  }
+  co_return ok;
+}
+
+net::awaitable<bool> UpstreamCall::read_some(std::string& out) {
+  if (!parser_ || parser_->is_done()) co_return true;
+  char tmp[16 * 1024];
+  for (;;) {
+    parser_->get().body().data = tmp;
+    parser_->get().body().size = sizeof(tmp);
+    conn_->tcp().expires_after(timeouts_.idle);
+    auto [ec, n] = co_await conn_->with_stream(
+        [&](auto& s) { return bhttp::async_read_some(s, conn_->buffer, *parser_, as_tuple); });
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) co_return fail(UpstreamFailure::io, ec, "read response body");
+    const std::size_t got = sizeof(tmp) - parser_->get().body().size;
+    out.append(tmp, got);
+    if (got > 0 || parser_->is_done()) co_return true;
+  }
+}
+
+net::awaitable<bool> UpstreamCall::read_all(std::string& out, std::size_t limit) {
+  while (!done()) {
+    if (!co_await read_some(out)) co_return false;
+    if (out.size() > limit) {
+      failure_ = UpstreamFailure::io;
+      error_ = "response body larger than " + std::to_string(limit) + " bytes";
+      co_return false;
+    }
+  }
+  co_return true;
+}
+
+net::awaitable<void> UpstreamCall::drain(std::chrono::milliseconds patience) {
+  timeouts_.idle = patience;
+  std::string discard;
+  while (!done() && failure_ == UpstreamFailure::none) {
+    discard.clear();
+    if (!co_await read_some(discard)) co_return;
+  }
+}
+
+bool UpstreamCall::done() const {
+  return parser_ && parser_->is_done();
+}
+int UpstreamCall::status() const {
+  return parser_ ? static_cast<int>(parser_->get().result_int()) : 0;
+}
+std::string_view UpstreamCall::header(std::string_view name) const {
+  if (!parser_) return {};
+  return parser_->get()[name];
+}
+
+}  // namespace sb::http

@@ -1,0 +1,84 @@
+// Upstream HTTP/1.1 client: http and https (system CAs, SNI, host-name verification), keep-alive pool per
+// worker thread, per-phase timeouts, incremental body reads for streaming. Cancellation (e.g. the client hung
+// up) aborts the pending operation and closes the connection instead of returning it to the pool.
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/expected.hpp"
+
+namespace sb::http {
+
+namespace net = boost::asio;
+
+struct Origin {
+  bool tls = false;
+  std::string host;
+  std::string port;
+  std::string base_path;  // e.g. "/v1" (no trailing slash)
+  [[nodiscard]] std::string key() const { return (tls ? "https://" : "http://") + host + ":" + port; }
+  [[nodiscard]] std::string host_header() const;
+};
+
+// Parses an http(s) base URL such as `https://api.openai.com/v1`.
+core::Expected<Origin, std::string> parse_origin(std::string_view url);
+
+struct UpstreamTimeouts {
+  std::chrono::milliseconds connect{5'000};
+  std::chrono::milliseconds first_byte{60'000};  // request sent → response headers
+  std::chrono::milliseconds idle{60'000};        // between body reads
+};
+
+enum class UpstreamFailure { none, connect, timeout, io };
+
+class UpstreamConnection;
+
+class UpstreamCall {
+ public:
+  UpstreamCall(Origin origin, UpstreamTimeouts timeouts);
+  ~UpstreamCall();
+  UpstreamCall(const UpstreamCall&) = delete;
+  UpstreamCall& operator=(const UpstreamCall&) = delete;
+
+  // Connects (or reuses a pooled connection), sends the request and reads the response headers.
+  net::awaitable<bool> start(boost::beast::http::request<boost::beast::http::string_body> req);
+  // Appends the next piece of body (dechunked) to `out`; false on error. `done()` once the body is complete.
+  net::awaitable<bool> read_some(std::string& out);
+  // Reads the whole remaining body into `out` (at most `limit` bytes).
+  net::awaitable<bool> read_all(std::string& out, std::size_t limit);
+
+  // Reads what is left of a finished response (e.g. the last chunk after `[DONE]`) so the connection can
+  // go back to the pool; gives up, closing it, after `patience` of silence.
+  net::awaitable<void> drain(std::chrono::milliseconds patience);
+
+  [[nodiscard]] bool done() const;
+  [[nodiscard]] int status() const;
+  [[nodiscard]] std::string_view header(std::string_view name) const;
+  [[nodiscard]] UpstreamFailure failure() const { return failure_; }
+  [[nodiscard]] const std::string& error_message() const { return error_; }
+
+ private:
+  net::awaitable<bool> attempt(const boost::beast::http::request<boost::beast::http::string_body>& req, bool& reused);
+  bool fail(UpstreamFailure kind, const boost::system::error_code& ec, std::string_view phase);
+
+  Origin origin_;
+  UpstreamTimeouts timeouts_;
+  std::unique_ptr<UpstreamConnection> conn_;
+  std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
+  UpstreamFailure failure_ = UpstreamFailure::none;
+  std::string error_;
+};
+
+// Drops this thread's idle pooled connections (call on the worker thread before its io_context dies).
+void clear_connection_pool();
+
+}  // namespace sb::http

@@ -1,0 +1,54 @@
+#include "http/request_id.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <random>
+
+namespace sb::http {
+namespace {
+
+std::mt19937_64& rng() {
+  thread_local std::mt19937_64 gen{[] {
+    std::random_device rd;
+    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  }()};
+  return gen;
+}
+
+bool sane(std::string_view v) {
+  if (v.empty() || v.size() > 128) return false;
+  return std::all_of(v.begin(), v.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == ':';
+  });
+}
+
+}  // namespace
+
+std::string uuid4() {
+  std::array<std::uint8_t, 16> b{};
+  const std::uint64_t hi = rng()(), lo = rng()();
+  for (int i = 0; i < 8; ++i) {
+    b[i] = static_cast<std::uint8_t>(hi >> (8 * i));
+    b[8 + i] = static_cast<std::uint8_t>(lo >> (8 * i));
+  }
+  b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | 0x40);
+  b[8] = static_cast<std::uint8_t>((b[8] & 0x3F) | 0x80);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[b[i] >> 4]);
+    out.push_back(kHex[b[i] & 0xF]);
+  }
+  return out;
+}
+
+std::string make_request_id(std::string_view client_value) {
+  if (sane(client_value)) return std::string(client_value);
+  return "req_" + uuid4();
+}
+
+}  // namespace sb::http

@@ -1,0 +1,115 @@
+// HTTP/1.1 server: one io_context per worker thread, SO_REUSEPORT listeners, a coroutine per connection.
+#pragma once
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "core/api_error.hpp"
+
+namespace sb::http {
+
+namespace net = boost::asio;
+using Header = std::pair<std::string_view, std::string_view>;
+using Clock = std::chrono::steady_clock;
+
+struct ServerLimits {
+  std::size_t max_body_bytes = 4 * 1024 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
+  std::chrono::milliseconds request_timeout{30'000};  // whole request (headers + body) must arrive within this
+  std::chrono::milliseconds write_timeout{30'000};    // a client that reads nothing for this long is dropped
+};
+
+struct Request {
+  boost::beast::http::request<boost::beast::http::string_body> msg;
+  std::string request_id;
+  Clock::time_point received;
+};
+
+class Connection;
+
+// Writes the response of one request. Writes throw boost::system::system_error when the client is gone.
+class Responder {
+ public:
+  explicit Responder(Connection& conn, const Request& req) : conn_(conn), req_(req) {}
+
+  net::awaitable<void> send(int status, std::string_view content_type, std::string_view body,
+                            std::span<const Header> extra = {});
+  net::awaitable<void> send_error(const core::ApiError& err);
+  net::awaitable<void> begin_stream(std::span<const Header> extra = {});  // 200, text/event-stream, chunked
+  net::awaitable<void> write_event(std::string_view bytes);               // one HTTP chunk, written at once
+  net::awaitable<void> end_stream();
+  // Completes when the client hangs up (read error or EOF); bytes of a pipelined next request are kept.
+  net::awaitable<void> wait_disconnect();
+
+  [[nodiscard]] bool head_sent() const { return head_sent_; }
+  [[nodiscard]] int status() const { return status_; }
+  [[nodiscard]] std::size_t bytes_sent() const { return bytes_sent_; }
+  void close_after() { close_ = true; }
+  [[nodiscard]] bool must_close() const { return close_; }
+  [[nodiscard]] const std::string& request_id() const { return req_.request_id; }
+
+ private:
+  net::awaitable<void> write_all(std::string_view a, std::string_view b = {}, std::string_view c = {});
+  std::string head(int status, std::string_view content_type, std::span<const Header> extra, bool chunked,
+                   std::size_t length) const;
+
+  Connection& conn_;
+  const Request& req_;
+  bool head_sent_ = false;
+  bool close_ = false;
+  int status_ = 0;
+  std::size_t bytes_sent_ = 0;
+};
+
+using Handler = std::function<net::awaitable<void>(Request&, Responder&)>;
+
+class Server {
+ public:
+  Server(ServerLimits limits, Handler handler, unsigned threads);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every worker's listener to host:port (port 0 picks one); returns the bound port.
+  unsigned short listen(const std::string& host, unsigned short port);
+  // Runs the workers; `on_thread_exit` runs on each worker thread after its io_context stops.
+  void start(std::function<void()> on_thread_exit = {});
+  // Stops accepting, lets in-flight requests finish for at most `drain`, then stops the workers.
+  void shutdown(std::chrono::milliseconds drain);
+  void join();
+
+  [[nodiscard]] std::size_t active_connections() const { return active_connections_.load(); }
+  [[nodiscard]] bool draining() const { return draining_.load(); }
+
+ private:
+  friend class Connection;
+  struct Worker {
+    net::io_context io{1};
+    std::unique_ptr<net::ip::tcp::acceptor> acceptor;
+    std::thread thread;
+  };
+  net::awaitable<void> accept_loop(Worker& w);
+
+  ServerLimits limits_;
+  Handler handler_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<std::size_t> active_connections_{0};
+  std::atomic<std::size_t> busy_connections_{0};
+  std::atomic<bool> draining_{false};
+};
+
+}  // namespace sb::http

@@ -1,0 +1,110 @@
+#include "providers/openai/openai_provider.hpp"
+
+#include <boost/json.hpp>
+
+#include "http/sse.hpp"
+#include "providers/openai/errors.hpp"
+
+namespace sb::providers {
+namespace bhttp = boost::beast::http;
+namespace json = boost::json;
+
+OpenAIProvider::OpenAIProvider(OpenAIConfig cfg) : cfg_(std::move(cfg)) {
+  if (auto o = http::parse_origin(cfg_.base_url)) origin_ = *o;
+  authorization_ = "Bearer " + cfg_.api_key;
+  if (origin_) target_ = origin_->base_path + "/chat/completions";
+}
+
+std::string OpenAIProvider::missing_settings() const {
+  if (cfg_.api_key.empty()) return "OPENAI_API_KEY";
+  return "a valid OPENAI_BASE_URL";
+}
+
+core::net::awaitable<void> OpenAIProvider::chat(const core::RequestContext& ctx, const openai::ChatRequest& req,
+                                                const std::string& model, core::ResponseSink& sink) {
+  bhttp::request<bhttp::string_body> up{bhttp::verb::post, target_, 11};
+  up.set(bhttp::field::authorization, authorization_);
+  up.set(bhttp::field::content_type, "application/json");
+  up.set(bhttp::field::accept, sink.streaming() ? "text/event-stream" : "application/json");
+  up.set("X-Request-Id", ctx.request_id);
+  up.body() = openai::forward_body(req, model);
+
+  http::UpstreamCall call(*origin_, cfg_.timeouts);
+  if (!co_await call.start(std::move(up))) {
+    co_await sink.fail(map_transport_failure(call.failure(), cfg_.name));
+    co_return;
+  }
+  const int status = call.status();
+  if (status != 200) {
+    std::string body;
+    co_await call.read_all(body, 1024 * 1024);
+    co_await sink.fail(map_upstream_status(status, body, call.header("retry-after"), cfg_.name, cfg_.secrets));
+    co_return;
+  }
+  if (sink.streaming() && call.header("content-type").starts_with("text/event-stream")) {
+    co_await relay_stream(call, sink);
+    co_return;
+  }
+  std::string body;
+  if (!co_await call.read_all(body, 64 * 1024 * 1024)) {
+    co_await sink.fail(map_transport_failure(call.failure(), cfg_.name));
+    co_return;
+  }
+  co_await sink.relay_body(status, std::move(body));
+}
+
+core::net::awaitable<void> OpenAIProvider::relay_stream(http::UpstreamCall& call, core::ResponseSink& sink) {
+  http::SseParser parser;
+  std::string bytes;
+  std::vector<std::string> events;  // raw events parsed from one read, relayed in order
+  std::optional<core::ApiError> in_stream_error;
+  bool done = false;
+  while (!done) {
+    bytes.clear();
+    if (!co_await call.read_some(bytes)) {
+      const auto err = call.failure() == http::UpstreamFailure::timeout
+                           ? core::ApiError::upstream_timeout("The upstream stream stalled.")
+                           : core::ApiError::upstream_error("The upstream stream broke off.");
+      co_await sink.fail(err);
+      co_return;
+    }
+    events.clear();
+    const bool ok = parser.feed(bytes, [&](const http::SseEvent& ev) {
+      if (!ev.has_data || in_stream_error || done) return;
+      if (ev.data == "[DONE]") {
+        done = true;
+        events.emplace_back();  // marker for [DONE]
+        return;
+      }
+      if (ev.data.starts_with("{\"error\"")) {
+        std::error_code ec;
+        const auto v = json::parse(ev.data, ec);
+        if (!ec && v.is_object() && v.get_object().contains("error")) {
+          in_stream_error = map_upstream_status(500, ev.data, {}, cfg_.name, cfg_.secrets);
+          return;
+        }
+      }
+      events.emplace_back(ev.raw);
+    });
+    for (const auto& e : events) {
+      if (e.empty()) {
+        co_await sink.relay_done();
+      } else {
+        co_await sink.relay_event(e);
+      }
+    }
+    if (in_stream_error) {
+      co_await sink.fail(*in_stream_error);
+      co_return;
+    }
+    if (!ok) {
+      co_await sink.fail(core::ApiError::upstream_error("The upstream sent an oversized stream event."));
+      co_return;
+    }
+    if (call.done()) break;
+  }
+  if (done) co_await call.drain(std::chrono::milliseconds(250));
+  // Ended without [DONE]: the sink turns this into an error event, never a silent truncation.
+}
+
+}  // namespace sb::providers
