@@ -152,7 +152,9 @@ core::Expected<int, ConfigError> apply_dotenv(const std::string& text, const std
     std::string value = trim(line.substr(eq + 1));
     if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
       const char q = value.front();
-      const auto close = value.find(q, 1);
+      std::size_t close = 1;
+      while (close < value.size() && value[close] != q) close += (q == '"' && value[close] == '\\') ? 2 : 1;
+      if (close >= value.size()) close = std::string::npos;
       if (close == std::string::npos)
         return ConfigError{file_name + ":" + std::to_string(line_no) + ": unterminated quote in " + key};
       std::string inner = value.substr(1, close - 1);
