@@ -59,7 +59,8 @@ net::awaitable<void> App::handle(http::Request& req, http::Responder& res) {
 
   if (path == "/healthz") {
     if (!only(bhttp::verb::get)) {
-      co_await res.send_error(ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path)));
+      const auto err = ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path));
+      co_await res.send_error(err);
       co_return;
     }
     {
@@ -78,16 +79,19 @@ net::awaitable<void> App::handle(http::Request& req, http::Responder& res) {
   }
   const bool known = is_chat || path == "/v1/providers" || path == "/v1/models";
   if (!known) {
-    co_await res.send_error(ApiError::not_found(std::string(path)));
+    const auto err = ApiError::not_found(std::string(path));
+    co_await res.send_error(err);
     co_return;
   }
   if (!authorized(req)) {
-    co_await res.send_error(ApiError::invalid_api_key());
+    const auto err = ApiError::invalid_api_key();
+    co_await res.send_error(err);
     co_return;
   }
   if (is_chat) {
     if (!only(bhttp::verb::post)) {
-      co_await res.send_error(ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path)));
+      const auto err = ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path));
+      co_await res.send_error(err);
       co_return;
     }
     {
@@ -96,7 +100,8 @@ net::awaitable<void> App::handle(http::Request& req, http::Responder& res) {
     }
   }
   if (!only(bhttp::verb::get)) {
-    co_await res.send_error(ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path)));
+    const auto err = ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path));
+    co_await res.send_error(err);
     co_return;
   }
   // (Built before the co_await: GCC 12 double-destroys temporaries of a ?: inside a co_await expression.)

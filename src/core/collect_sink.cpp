@@ -42,14 +42,15 @@ net::awaitable<void> CollectSink::fail(const ApiError& error) {
 }
 
 net::awaitable<void> CollectSink::relay_event(std::string_view /*raw_event*/) {
-  co_await fail(ApiError::upstream_error("The upstream answered a non-streaming request with a stream."));
+  const auto err = ApiError::upstream_error("The upstream answered a non-streaming request with a stream.");
+  co_await fail(err);
 }
 
 net::awaitable<void> CollectSink::relay_done() {
   co_return;
 }
 
-net::awaitable<void> CollectSink::relay_body(int status, std::string body) {
+net::awaitable<void> CollectSink::relay_body(int status, std::string& body) {
   if (!outcome.first_token) outcome.first_token = Clock::now();
   relayed_.emplace(status, std::move(body));
   co_return;

@@ -33,32 +33,39 @@ net::awaitable<void> StreamSink::begin_content() {
   if (!outcome.first_token) outcome.first_token = Clock::now();
   if (role_sent_) co_return;
   role_sent_ = true;
-  co_await write(enc_.role());
+  const std::string role = enc_.role();
+  co_await write(role);
 }
 
 net::awaitable<void> StreamSink::text(std::string_view delta) {
   co_await begin_content();
-  co_await write(enc_.text(delta));
+  const std::string event = enc_.text(delta);
+  co_await write(event);
 }
 
 net::awaitable<void> StreamSink::tool_call(const ToolCallDelta& delta) {
   co_await begin_content();
-  co_await write(enc_.tool_call(delta));
+  const std::string event = enc_.tool_call(delta);
+  co_await write(event);
 }
 
 net::awaitable<void> StreamSink::finish(std::string_view reason) {
   if (!role_sent_) {
     role_sent_ = true;
-    co_await write(enc_.role());
+    const std::string role = enc_.role();
+    co_await write(role);
   }
   outcome.finish_reason = reason;
   finished_ = true;
-  co_await write(enc_.finish(reason));
+  const std::string event = enc_.finish(reason);
+  co_await write(event);
 }
 
 net::awaitable<void> StreamSink::usage(const Usage& u) {
   outcome.usage = u;
-  if (include_usage_) co_await write(enc_.usage(u));
+  if (!include_usage_) co_return;
+  const std::string event = enc_.usage(u);
+  co_await write(event);
 }
 
 net::awaitable<void> StreamSink::fail(const ApiError& error) {
@@ -66,7 +73,8 @@ net::awaitable<void> StreamSink::fail(const ApiError& error) {
   outcome.error = error;
   if (!out_.head_sent()) co_return;  // complete() answers with the HTTP status
   ended_ = true;
-  co_await write("data: " + error.body() + "\n\n");
+  const std::string event = "data: " + error.body() + "\n\n";
+  co_await write(event);
   co_await out_.end_stream();
 }
 
@@ -86,9 +94,10 @@ net::awaitable<void> StreamSink::relay_done() {
   co_await write(openai::ChunkEncoder::kDone);
 }
 
-net::awaitable<void> StreamSink::relay_body(int status, std::string /*body*/) {
-  co_await fail(ApiError::upstream_error("The upstream answered a streaming request with a non-stream response (HTTP " +
-                                         std::to_string(status) + ")."));
+net::awaitable<void> StreamSink::relay_body(int status, std::string& /*body*/) {
+  const auto err = ApiError::upstream_error(
+      "The upstream answered a streaming request with a non-stream response (HTTP " + std::to_string(status) + ").");
+  co_await fail(err);
 }
 
 net::awaitable<void> StreamSink::keepalive() {
@@ -110,7 +119,8 @@ net::awaitable<void> StreamSink::complete() {
     co_return;
   }
   if (!done_ && !finished_) {
-    co_await fail(ApiError::upstream_error("The upstream ended the stream before it was complete."));
+    const auto err = ApiError::upstream_error("The upstream ended the stream before it was complete.");
+    co_await fail(err);
     {
       co_await complete();
       co_return;

@@ -1,5 +1,6 @@
 #include "http/client.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -189,7 +190,7 @@ net::awaitable<bool> UpstreamCall::attempt(const bhttp::request<bhttp::string_bo
   co_return true;
 }
 
-net::awaitable<bool> UpstreamCall::start(bhttp::request<bhttp::string_body> req) {
+net::awaitable<bool> UpstreamCall::start(bhttp::request<bhttp::string_body>& req) {
   req.version(11);
   req.set(bhttp::field::host, origin_.host_header());
   req.keep_alive(true);
@@ -208,39 +209,42 @@ net::awaitable<bool> UpstreamCall::start(bhttp::request<bhttp::string_body> req)
 
 net::awaitable<bool> UpstreamCall::read_some(std::string& out) {
   if (!parser_ || parser_->is_done()) co_return true;
-  char tmp[16 * 1024];
+  char* tmp = read_buffer_.data();
   for (;;) {
     parser_->get().body().data = tmp;
-    parser_->get().body().size = sizeof(tmp);
+    parser_->get().body().size = read_buffer_.size();
     conn_->tcp().expires_after(timeouts_.idle);
     auto [ec, n] = co_await conn_->with_stream(
         [&](auto& s) { return bhttp::async_read_some(s, conn_->buffer, *parser_, as_tuple); });
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) co_return fail(UpstreamFailure::io, ec, "read response body");
-    const std::size_t got = sizeof(tmp) - parser_->get().body().size;
+    const std::size_t got = read_buffer_.size() - parser_->get().body().size;
     out.append(tmp, got);
     if (got > 0 || parser_->is_done()) co_return true;
   }
 }
 
 net::awaitable<bool> UpstreamCall::read_all(std::string& out, std::size_t limit) {
-  while (!done()) {
-    if (!co_await read_some(out)) co_return false;
+  for (;;) {
+    if (done()) co_return true;
+    const bool ok = co_await read_some(out);
+    if (!ok) co_return false;
     if (out.size() > limit) {
       failure_ = UpstreamFailure::io;
       error_ = "response body larger than " + std::to_string(limit) + " bytes";
       co_return false;
     }
   }
-  co_return true;
 }
 
 net::awaitable<void> UpstreamCall::drain(std::chrono::milliseconds patience) {
   timeouts_.idle = patience;
   std::string discard;
-  while (!done() && failure_ == UpstreamFailure::none) {
+  for (;;) {
+    if (done() || failure_ != UpstreamFailure::none) co_return;
     discard.clear();
-    if (!co_await read_some(discard)) co_return;
+    const bool ok = co_await read_some(discard);
+    if (!ok) co_return;
   }
 }
 

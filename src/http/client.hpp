@@ -2,6 +2,7 @@
 // worker thread, per-phase timeouts, incremental body reads for streaming. Cancellation (e.g. the client hung
 // up) aborts the pending operation and closes the connection instead of returning it to the pool.
 #pragma once
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -50,7 +51,7 @@ class UpstreamCall {
   UpstreamCall& operator=(const UpstreamCall&) = delete;
 
   // Connects (or reuses a pooled connection), sends the request and reads the response headers.
-  net::awaitable<bool> start(boost::beast::http::request<boost::beast::http::string_body> req);
+  net::awaitable<bool> start(boost::beast::http::request<boost::beast::http::string_body>& req);
   // Appends the next piece of body (dechunked) to `out`; false on error. `done()` once the body is complete.
   net::awaitable<bool> read_some(std::string& out);
   // Reads the whole remaining body into `out` (at most `limit` bytes).
@@ -74,6 +75,7 @@ class UpstreamCall {
   UpstreamTimeouts timeouts_;
   std::unique_ptr<UpstreamConnection> conn_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
+  std::array<char, 16 * 1024> read_buffer_{};
   UpstreamFailure failure_ = UpstreamFailure::none;
   std::string error_;
 };

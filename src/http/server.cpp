@@ -89,7 +89,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (ec) {
         if (ec == bhttp::error::end_of_stream || ec == net::error::eof || !socket_.is_open()) co_return;
         if (ec == bhttp::error::body_limit) {
-          co_await reply_and_close(core::ApiError::request_too_large(lim.max_body_bytes));
+          const auto err = core::ApiError::request_too_large(lim.max_body_bytes);
+          co_await reply_and_close(err);
         } else if (ec == bhttp::error::header_limit) {
           core::ApiError e{
               431,
@@ -187,7 +188,8 @@ net::awaitable<void> Responder::send_error(const core::ApiError& err) {
     extra[0] = {"retry-after", retry};
     headers = extra;
   }
-  co_await send(err.status, "application/json", err.body(), headers);
+  const std::string body = err.body();
+  co_await send(err.status, "application/json", body, headers);
 }
 
 net::awaitable<void> Responder::begin_stream(std::span<const Header> extra) {
@@ -204,7 +206,8 @@ net::awaitable<void> Responder::write_event(std::string_view bytes) {
   auto [end, ec] = std::to_chars(size.data(), size.data() + size.size() - 2, bytes.size(), 16);
   *end++ = '\r';
   *end++ = '\n';
-  co_await write_all({size.data(), static_cast<std::size_t>(end - size.data())}, bytes, "\r\n");
+  const std::string_view prefix(size.data(), static_cast<std::size_t>(end - size.data()));
+  co_await write_all(prefix, bytes, "\r\n");
 }
 
 net::awaitable<void> Responder::end_stream() {

@@ -81,7 +81,8 @@ awaitable<ReadResult> Connection::read_request(Request& request) {
     if (iequals(expect, "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       const std::array buffers{asio::buffer(kContinue)};
-      if (!co_await write_buffers(buffers)) co_return ReadResult::closed;
+      const bool ok = co_await write_buffers(buffers);
+      if (!ok) co_return ReadResult::closed;
     }
     std::tie(ec, bytes) = co_await http::async_read(socket_, buffer_, parser, use_nothrow);
   }
@@ -204,7 +205,8 @@ awaitable<Outcome> Connection::play(const ResponsePlan& plan) {
   }
   const auto head = response_head(plan.status, plan.content_type, plan.headers, chunking, content_length);
   const std::array head_buffer{asio::buffer(head)};
-  if (!co_await write_buffers(head_buffer)) co_return Outcome::peer_closed;
+  const bool ok2 = co_await write_buffers(head_buffer);
+  if (!ok2) co_return Outcome::peer_closed;
   if (plan.stall_at == StallAt::first_byte) {
     co_await wait_forever();
     co_return Outcome::peer_closed;
@@ -213,14 +215,16 @@ awaitable<Outcome> Connection::play(const ResponsePlan& plan) {
     if (i > 0 && plan.interval.count() > 0 && !co_await sleep_for(plan.interval)) {
       co_return Outcome::peer_closed;
     }
-    if (!co_await write_piece(plan.pieces[i], chunking)) co_return Outcome::peer_closed;
+    const bool ok3 = co_await write_piece(plan.pieces[i], chunking);
+    if (!ok3) co_return Outcome::peer_closed;
   }
   switch (plan.end) {
     case PlanEnd::complete:
       if (chunking) {
         static constexpr std::string_view kLastChunk = "0\r\n\r\n";
         const std::array last_chunk{asio::buffer(kLastChunk)};
-        if (!co_await write_buffers(last_chunk)) {
+        const bool ok4 = co_await write_buffers(last_chunk);
+        if (!ok4) {
           co_return Outcome::peer_closed;
         }
       }

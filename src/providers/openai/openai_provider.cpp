@@ -30,15 +30,18 @@ core::net::awaitable<void> OpenAIProvider::chat(const core::RequestContext& ctx,
   up.body() = openai::forward_body(req, model);
 
   http::UpstreamCall call(*origin_, cfg_.timeouts);
-  if (!co_await call.start(std::move(up))) {
-    co_await sink.fail(map_transport_failure(call.failure(), cfg_.name));
+  const bool started = co_await call.start(up);
+  if (!started) {
+    const auto err = map_transport_failure(call.failure(), cfg_.name);
+    co_await sink.fail(err);
     co_return;
   }
   const int status = call.status();
   if (status != 200) {
     std::string body;
     co_await call.read_all(body, 1024 * 1024);
-    co_await sink.fail(map_upstream_status(status, body, call.header("retry-after"), cfg_.name, cfg_.secrets));
+    const auto err = map_upstream_status(status, body, call.header("retry-after"), cfg_.name, cfg_.secrets);
+    co_await sink.fail(err);
     co_return;
   }
   if (sink.streaming() && call.header("content-type").starts_with("text/event-stream")) {
@@ -46,11 +49,13 @@ core::net::awaitable<void> OpenAIProvider::chat(const core::RequestContext& ctx,
     co_return;
   }
   std::string body;
-  if (!co_await call.read_all(body, 64 * 1024 * 1024)) {
-    co_await sink.fail(map_transport_failure(call.failure(), cfg_.name));
+  const bool complete = co_await call.read_all(body, 64 * 1024 * 1024);
+  if (!complete) {
+    const auto err = map_transport_failure(call.failure(), cfg_.name);
+    co_await sink.fail(err);
     co_return;
   }
-  co_await sink.relay_body(status, std::move(body));
+  co_await sink.relay_body(status, body);
 }
 
 core::net::awaitable<void> OpenAIProvider::relay_stream(http::UpstreamCall& call, core::ResponseSink& sink) {
@@ -61,7 +66,8 @@ core::net::awaitable<void> OpenAIProvider::relay_stream(http::UpstreamCall& call
   bool done = false;
   while (!done) {
     bytes.clear();
-    if (!co_await call.read_some(bytes)) {
+    const bool got = co_await call.read_some(bytes);
+    if (!got) {
       const auto err = call.failure() == http::UpstreamFailure::timeout
                            ? core::ApiError::upstream_timeout("The upstream stream stalled.")
                            : core::ApiError::upstream_error("The upstream stream broke off.");
@@ -98,7 +104,8 @@ core::net::awaitable<void> OpenAIProvider::relay_stream(http::UpstreamCall& call
       co_return;
     }
     if (!ok) {
-      co_await sink.fail(core::ApiError::upstream_error("The upstream sent an oversized stream event."));
+      const auto err = core::ApiError::upstream_error("The upstream sent an oversized stream event.");
+      co_await sink.fail(err);
       co_return;
     }
     if (call.done()) break;
