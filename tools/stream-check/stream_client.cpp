@@ -60,7 +60,7 @@ net::awaitable<RunResult> run_once(const Endpoint& endpoint, const RunPlan& plan
 
   const auto t0 = Clock::now();
   StreamValidator validator(ValidatorOptions{plan.include_usage});
-  // `req` stays an lvalue: start() takes it by value or by reference, depending on the client's version.
+  // start() takes the request by reference (GCC 12: no class-type coroutine parameters by value).
   const bool started = co_await call.start(req);
   if (!started) {
     result.total_ms = ms_since(t0);
@@ -132,7 +132,8 @@ std::vector<RunResult> run_side(net::io_context& io, const Endpoint& endpoint, c
   auto worker = [&endpoint, &plan, results, next]() -> net::awaitable<void> {
     while (*next < results->size()) {
       const std::size_t i = (*next)++;
-      (*results)[i] = co_await run_once(endpoint, plan);
+      RunResult result = co_await run_once(endpoint, plan);  // named first: GCC 12 and co_await temporaries
+      (*results)[i] = std::move(result);
     }
   };
   const int workers = std::clamp(plan.concurrency, 1, static_cast<int>(runs));
