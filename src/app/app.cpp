@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/collect_sink.hpp"
+#include "core/executor.hpp"
 #include "core/stream_sink.hpp"
 #include "obs/logging.hpp"
 #include "openai/chunk.hpp"
@@ -34,19 +35,26 @@ bool App::authorized(const http::Request& req) const {
 
 std::string App::providers_json() const {
   json::array list;
-  for (const auto& p : registry_.all())
-    list.push_back(
-        json::object{{"name", p->name()}, {"available", p->available()}, {"default_model", p->default_model()}});
+  for (const auto& p : registry_.all()) {
+    const auto state = p->breaker.state();
+    list.push_back(json::object{{"name", p->name()},
+                                {"available", p->available() && state != core::CircuitBreaker::State::open},
+                                {"default_model", p->default_model()},
+                                {"state", json::string(core::CircuitBreaker::name(state))}});
+  }
   return json::serialize(json::object{{"providers", std::move(list)}, {"default", registry_.default_name()}});
 }
 
 std::string App::models_json() const {
   json::array data;
-  for (const auto& p : registry_.all()) {
-    if (!p->available()) continue;
-    data.push_back(
-        json::object{{"id", p->default_model()}, {"object", "model"}, {"created", started_}, {"owned_by", p->name()}});
-  }
+  auto add = [&](const std::string& id, const std::string& owner) {
+    for (const auto& m : data)
+      if (m.at("id").as_string() == id) return;
+    data.push_back(json::object{{"id", id}, {"object", "model"}, {"created", started_}, {"owned_by", owner}});
+  };
+  for (const auto& m : registry_.models()) add(m.name, m.target.provider);  // the config's public names first
+  for (const auto& p : registry_.all())
+    if (p->available()) add(p->default_model(), p->name());
   return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
 }
 
@@ -114,7 +122,13 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
   log.request_id = res.request_id();
   log.method = req.msg.method_string();
   log.path = req.msg.target();
+  core::ExecutionReport* executed = nullptr;
   auto finish_log = [&](const core::Outcome& o) {
+    if (executed) {
+      log.provider = executed->provider;
+      log.model = executed->model;
+      log.retries = executed->retries + executed->fallbacks;
+    }
     log.status = o.status ? o.status : res.status();
     log.duration_ms = std::chrono::duration<double, std::milli>(http::Clock::now() - req.received).count();
     if (o.first_token) log.ttft_ms = std::chrono::duration<double, std::milli>(*o.first_token - req.received).count();
@@ -153,13 +167,14 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
   ctx.received = req.received;
   const std::string id = openai::new_completion_id();
   const std::int64_t created = std::time(nullptr);
-  auto& provider = *route->provider;
+  core::ExecutionReport report;
+  executed = &report;
 
   if (chat.stream) {
     core::StreamSink sink(res, openai::ChunkEncoder(id, created, route->model, chat.include_usage), chat.include_usage,
                           settings_.sse_keepalive);
     try {
-      auto which = co_await (provider.chat(ctx, chat, route->model, sink) || res.wait_disconnect() || sink.keepalive());
+      auto which = co_await (core::execute(*route, ctx, chat, sink, report) || res.wait_disconnect() || sink.keepalive());
       if (which.index() == 1) {
         sink.outcome.client_disconnected = true;
         res.close_after();
@@ -175,7 +190,7 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
   }
 
   core::CollectSink sink(id, created, route->model);
-  auto which = co_await (provider.chat(ctx, chat, route->model, sink) || res.wait_disconnect());
+  auto which = co_await (core::execute(*route, ctx, chat, sink, report) || res.wait_disconnect());
   if (which.index() == 1) {
     sink.outcome.client_disconnected = true;
     sink.outcome.status = 499;

@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "app/yaml_config.hpp"
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
@@ -232,8 +234,11 @@ core::Expected<LoadResult, ConfigError> load_settings(int argc, const char* cons
   }
   if (s.log_format != "text" && s.log_format != "json")
     return ConfigError{"LOG_FORMAT=" + s.log_format + " is invalid: expected text or json"};
-  if (!s.config_path.empty())
-    return ConfigError{"--config " + s.config_path + ": YAML configuration files are not supported by this build yet"};
+  if (!s.config_path.empty()) {  // read after .env, so ${VARS} from .env expand
+    auto file = load_yaml_config(s.config_path, s.config_warnings);
+    if (!file) return ConfigError{file.error()};
+    s.file_config = std::move(file.value());
+  }
   return result;
 }
 

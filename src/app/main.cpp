@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   }
   sb::core::Settings settings = loaded->settings;
   sb::obs::setup_logging(settings.log_level, settings.log_format);
+  for (const auto& w : settings.config_warnings) spdlog::warn("{}", w);
 
   auto registry = sb::providers::build_registry(settings);
   if (!registry) {

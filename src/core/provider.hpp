@@ -5,6 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include "core/circuit_breaker.hpp"
+#include "core/provider_config.hpp"
+#include "core/circuit_breaker.hpp"
+#include "core/provider_config.hpp"
 #include "core/sink.hpp"
 #include "openai/request.hpp"
 
@@ -27,6 +31,11 @@ class Provider {
   // Answers `req` (addressed to `model`) into `sink`. Errors are reported through `sink.fail`.
   virtual net::awaitable<void> chat(const RequestContext& ctx, const openai::ChatRequest& req, const std::string& model,
                                     ResponseSink& sink) = 0;
+
+  // How the router treats this provider: retries, deadlines, breaker (from the YAML config; defaults otherwise).
+  RetryPolicy retry;
+  ProviderTimeouts timeouts;
+  CircuitBreaker breaker;
 };
 
 }  // namespace sb::core

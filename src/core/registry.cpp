@@ -18,6 +18,12 @@ Provider* Registry::find(std::string_view name) const {
   return nullptr;
 }
 
+const ModelRoute* Registry::find_model(std::string_view name) const {
+  for (const auto& m : models_)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
 Expected<Route> route_request(const Registry& registry, const openai::ChatRequest& req) {
   Route r;
   std::optional<std::string> model = req.model;
@@ -29,6 +35,22 @@ Expected<Route> route_request(const Registry& registry, const openai::ChatReques
       if (auto* p = registry.find(std::string_view(*model).substr(0, slash))) {
         r.provider = p;
         model = model->substr(slash + 1);
+      }
+    }
+  }
+  if (!r.provider && model) {
+    if (const auto* m = registry.find_model(*model)) {
+      r.provider = registry.find(m->target.provider);
+      model = m->target.model.empty() ? std::optional<std::string>() : m->target.model;
+      for (const auto& f : m->fallbacks) {
+        auto* p = registry.find(f.provider);
+        if (p && p->available()) r.fallbacks.push_back({p, f.model.empty() ? p->default_model() : f.model});
+      }
+      if (r.provider && !r.provider->available() && !r.fallbacks.empty()) {
+        // An unconfigured primary with configured fallbacks: serve from the fallbacks.
+        r.provider = r.fallbacks.front().provider;
+        model = r.fallbacks.front().model;
+        r.fallbacks.erase(r.fallbacks.begin());
       }
     }
   }

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "core/provider_config.hpp"
+
 namespace sb::core {
 
 using std::chrono::milliseconds;
@@ -41,6 +43,9 @@ struct Settings {
   milliseconds upstream_idle_timeout{60'000};
   milliseconds sse_keepalive{10'000};
   milliseconds drain_timeout{10'000};
+
+  FileConfig file_config;                    // from --config / SWITCHBOARD_CONFIG (empty without one)
+  std::vector<std::string> config_warnings;  // unknown keys in the config file
 
   // Every secret value, so logs and errors can be scrubbed of them.
   [[nodiscard]] std::vector<std::string> secrets() const;

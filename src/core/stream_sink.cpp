@@ -101,11 +101,13 @@ net::awaitable<void> StreamSink::relay_body(int status, std::string& /*body*/) {
 }
 
 net::awaitable<void> StreamSink::keepalive() {
+  // Only an open stream gets keep-alives: before the first byte the executor may still retry or fall back, and
+  // committing to a 200 would take that away.
   net::steady_timer timer(co_await net::this_coro::executor);
   for (;;) {
-    timer.expires_at(last_write_ + keepalive_);
+    timer.expires_at(out_.head_sent() ? last_write_ + keepalive_ : Clock::now() + keepalive_);
     co_await timer.async_wait(net::use_awaitable);
-    if (ended_ || writing_ || Clock::now() - last_write_ < keepalive_) continue;
+    if (ended_ || writing_ || !out_.head_sent() || Clock::now() - last_write_ < keepalive_) continue;
     co_await write(": keep-alive\n\n");
   }
 }

@@ -21,6 +21,22 @@ using net::ip::tcp;
 using namespace net::experimental::awaitable_operators;  // NOLINT(google-build-using-namespace)
 constexpr auto as_tuple = net::as_tuple(net::use_awaitable);
 
+// The answer to a request that could not be read, if it deserves one (a vanished client does not).
+std::optional<core::ApiError> error_reply(const boost::system::error_code& ec, const ServerLimits& lim) {
+  if (ec == bhttp::error::body_limit) return core::ApiError::request_too_large(lim.max_body_bytes);
+  if (ec == bhttp::error::header_limit)
+    return core::ApiError{431,
+                          "Request headers are larger than the limit of " + std::to_string(lim.max_header_bytes) +
+                              " bytes.",
+                          "invalid_request_error",
+                          std::nullopt,
+                          "request_header_fields_too_large",
+                          {}};
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category())
+    return core::ApiError{400, "Malformed HTTP request.", "invalid_request_error", std::nullopt, "bad_request", {}};
+  return std::nullopt;
+}
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(Server& server, tcp::socket socket)
@@ -88,22 +104,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
       if (ec) {
         if (ec == bhttp::error::end_of_stream || ec == net::error::eof || !socket_.is_open()) co_return;
-        if (ec == bhttp::error::body_limit) {
-          const auto err = core::ApiError::request_too_large(lim.max_body_bytes);
-          co_await reply_and_close(err);
-        } else if (ec == bhttp::error::header_limit) {
-          core::ApiError e{
-              431,
-              "Request headers are larger than the limit of " + std::to_string(lim.max_header_bytes) + " bytes.",
-              "invalid_request_error",
-              std::nullopt,
-              "request_header_fields_too_large",
-              {}};
-          co_await reply_and_close(e);
-        } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
-          co_await reply_and_close(
-              {400, "Malformed HTTP request.", "invalid_request_error", std::nullopt, "bad_request", {}});
-        }
+        // One local, no branch-scoped objects across the co_await: GCC 12 double-destroys those in coroutines.
+        const std::optional<core::ApiError> reply = error_reply(ec, lim);
+        if (reply) co_await reply_and_close(*reply);
         co_return;
       }
 

@@ -1,5 +1,7 @@
 #include "providers/registry.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "providers/mock/mock_provider.hpp"
 #include "providers/openai/openai_provider.hpp"
 
@@ -7,22 +9,65 @@ namespace sb::providers {
 
 namespace {
 
-http::UpstreamTimeouts timeouts(const core::Settings& s) {
-  return {s.connect_timeout, s.first_byte_timeout, s.upstream_idle_timeout};
+http::UpstreamTimeouts timeouts(const core::ProviderTimeouts& t) { return {t.connect, t.first_byte, t.idle}; }
+
+core::ProviderTimeouts env_timeouts(const core::Settings& s) {
+  core::ProviderTimeouts t;
+  t.connect = s.connect_timeout;
+  t.first_byte = s.first_byte_timeout;
+  t.idle = s.upstream_idle_timeout;
+  return t;
+}
+
+// A provider of the YAML config (SPEC §9), by its type.
+std::unique_ptr<core::Provider> from_spec(const core::ProviderSpec& p, const core::Settings& s) {
+  if (p.type == "openai" || p.type == "azure") {
+    OpenAIConfig c;
+    c.name = p.name;
+    if (!p.base_url.empty()) c.base_url = p.base_url;
+    c.api_key = p.api_key;
+    if (!p.default_model.empty()) c.default_model = p.default_model;
+    c.timeouts = timeouts(p.timeouts);
+    c.secrets = s.secrets();
+    c.headers = p.headers;
+    c.azure = p.type == "azure";
+    c.api_version = p.api_version;
+    return std::make_unique<OpenAIProvider>(std::move(c));
+  }
+  if (p.type == "bedrock") return nullptr;  // the bedrock provider is not in this build yet
+  return std::make_unique<MockProvider>(
+      p.name, std::chrono::milliseconds(p.interval_ms >= 0 ? p.interval_ms : s.mock_interval_ms));
 }
 
 }  // namespace
 
 core::Expected<core::Registry, std::string> build_registry(const core::Settings& s) {
   core::Registry r;
-  // One line per provider.
-  r.add(std::make_unique<OpenAIProvider>(
-      OpenAIConfig{"openai", s.openai_base_url, s.openai_api_key, s.openai_model, timeouts(s), s.secrets()}));
+  // The environment's providers, one line each (SPEC §1)...
+  r.add(std::make_unique<OpenAIProvider>(OpenAIConfig{"openai", s.openai_base_url, s.openai_api_key, s.openai_model,
+                                                      timeouts(env_timeouts(s)), s.secrets(), {}, false, {}}));
   r.add(std::make_unique<MockProvider>("mock", std::chrono::milliseconds(s.mock_interval_ms)));
+  for (auto& p : r.all()) p->timeouts = env_timeouts(s);
 
-  if (!s.provider_name.empty()) {
-    if (!r.find(s.provider_name)) return "PROVIDER_NAME=" + s.provider_name + " names no known provider";
-    r.set_default(s.provider_name);
+  // ...then the config file's, which replace an environment provider of the same name (SPEC §9).
+  for (const auto& spec : s.file_config.providers) {
+    auto p = from_spec(spec, s);
+    if (!p) return "provider '" + spec.name + "': type bedrock is not supported by this build yet";
+    p->retry = spec.retry;
+    p->timeouts = spec.timeouts;
+    p->breaker.set_policy(spec.breaker);
+    r.add(std::move(p));
+  }
+  r.set_models(s.file_config.models);
+
+  const std::string configured_default =
+      !s.provider_name.empty() ? s.provider_name : s.file_config.default_provider;
+  if (!configured_default.empty()) {
+    if (!r.find(configured_default)) {
+      const char* from = s.provider_name.empty() ? "default_provider" : "PROVIDER_NAME";
+      return std::string(from) + "=" + configured_default + " names no known provider";
+    }
+    r.set_default(configured_default);
   } else if (!s.openai_api_key.empty()) {
     r.set_default("openai");
   } else if (!s.agent_id.empty() && r.find("bedrock")) {

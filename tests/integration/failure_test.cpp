@@ -71,10 +71,11 @@ TEST_F(ProxyToMockUpstream, ClientHangUpCancelsTheUpstreamCall) {
 }
 
 TEST_F(ProxyToMockUpstream, ClientHangUpBeforeFirstByteCancelsToo) {
-  // The upstream stalls before sending anything; the client gives up after its first keep-alive comment.
+  // The upstream answers 200 then stays silent; the client gives up (its read times out) before any byte.
   const auto r = http_stream(port(), "/v1/chat/completions",
-                             chat_body(R"("mock":{"scenario":"stall","stall_at":"first_byte"})", true), {},
-                             [](const TimedEvent&) { return false; });
+                             chat_body(R"("mock":{"scenario":"stall","stall_at":"first_byte"})", true), {}, {},
+                             std::chrono::milliseconds(400));
+  EXPECT_TRUE(r.events.empty());
   EXPECT_TRUE(wait_for_upstream([](const json::object& s) { return s.at("streams_cancelled").as_int64() >= 1; }));
 }
 

@@ -1,6 +1,8 @@
 #include "providers/openai/openai_provider.hpp"
 
 #include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "http/sse.hpp"
 #include "providers/openai/errors.hpp"
@@ -13,17 +15,26 @@ OpenAIProvider::OpenAIProvider(OpenAIConfig cfg) : cfg_(std::move(cfg)) {
   if (auto o = http::parse_origin(cfg_.base_url)) origin_ = *o;
   authorization_ = "Bearer " + cfg_.api_key;
   if (origin_) target_ = origin_->base_path + "/chat/completions";
+  if (cfg_.azure && cfg_.api_version.empty()) cfg_.api_version = "2024-10-21";
 }
 
 std::string OpenAIProvider::missing_settings() const {
-  if (cfg_.api_key.empty()) return "OPENAI_API_KEY";
+  if (cfg_.api_key.empty()) return cfg_.name == "openai" ? "OPENAI_API_KEY" : "api_key of provider '" + cfg_.name + "'";
   return "a valid OPENAI_BASE_URL";
 }
 
 core::net::awaitable<void> OpenAIProvider::chat(const core::RequestContext& ctx, const openai::ChatRequest& req,
                                                 const std::string& model, core::ResponseSink& sink) {
   bhttp::request<bhttp::string_body> up{bhttp::verb::post, target_, 11};
-  up.set(bhttp::field::authorization, authorization_);
+  if (cfg_.azure) {
+    // POST {base}/openai/deployments/{deployment}/chat/completions?api-version=…, key in `api-key`.
+    up.target(origin_->base_path + "/openai/deployments/" + boost::urls::encode(model, boost::urls::unreserved_chars) +
+              "/chat/completions?api-version=" + cfg_.api_version);
+    up.set("api-key", cfg_.api_key);
+  } else {
+    up.set(bhttp::field::authorization, authorization_);
+  }
+  for (const auto& [name, value] : cfg_.headers) up.set(name, value);
   up.set(bhttp::field::content_type, "application/json");
   up.set(bhttp::field::accept, sink.streaming() ? "text/event-stream" : "application/json");
   up.set("X-Request-Id", ctx.request_id);

@@ -13,6 +13,9 @@ struct OpenAIConfig {
   std::string default_model = "gpt-4o-mini";
   http::UpstreamTimeouts timeouts;
   std::vector<std::string> secrets;  // scrubbed from anything sent back
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers sent upstream
+  bool azure = false;       // Azure OpenAI: api-key header, deployment URLs, api-version query
+  std::string api_version;  // azure only
 };
 
 class OpenAIProvider final : public core::Provider {

@@ -1,0 +1,38 @@
+// Consecutive-failure circuit breaker: open for a cooldown after N failures in a row, then one trial (half-open).
+#pragma once
+#include <chrono>
+#include <mutex>
+#include <string_view>
+
+#include "core/provider_config.hpp"
+
+namespace sb::core {
+
+class CircuitBreaker {
+ public:
+  using Clock = std::chrono::steady_clock;
+  enum class State { closed, open, half_open };
+
+  explicit CircuitBreaker(BreakerPolicy policy = {}) : policy_(policy) {}
+  void set_policy(BreakerPolicy p) {
+    std::lock_guard lock(mu_);
+    policy_ = p;
+  }
+
+  // Whether a request may go to this provider now (an open breaker lets one trial through after the cooldown).
+  bool allow(Clock::time_point now = Clock::now());
+  void record_success();
+  void record_failure(Clock::time_point now = Clock::now());
+  State state(Clock::time_point now = Clock::now()) const;
+  static std::string_view name(State s);
+
+ private:
+  mutable std::mutex mu_;
+  BreakerPolicy policy_;
+  int consecutive_failures_ = 0;
+  Clock::time_point open_until_{};
+  bool open_ = false;
+  bool trial_in_flight_ = false;
+};
+
+}  // namespace sb::core
