@@ -10,6 +10,6 @@ JOBS=${JOBS:-$(nproc)}
 ./scripts/install-deps.sh
 [[ -d ../shared/fixtures ]] || { echo "test.sh: ../shared/fixtures is missing (the recorded wire formats)" >&2; exit 1; }
 
-cmake --preset "$PRESET" >/dev/null
+cmake --preset "$PRESET" -DSWITCHBOARD_TESTS=ON >/dev/null
 cmake --build --preset "$PRESET" -j "$JOBS"
 ctest --preset "$PRESET" -j "${TEST_JOBS:-2}" --timeout 600
