@@ -1,13 +1,14 @@
 #include "app/app.hpp"
 
-#include <openssl/crypto.h>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/json.hpp>
 
 #include "core/collect_sink.hpp"
 #include "core/executor.hpp"
 #include "core/stream_sink.hpp"
+#include "obs/exchange.hpp"
 #include "obs/logging.hpp"
+#include "obs/metrics.hpp"
 #include "openai/chunk.hpp"
 
 namespace sb::app {
@@ -19,18 +20,22 @@ using namespace net::experimental::awaitable_operators;  // NOLINT(google-build-
 using core::ApiError;
 
 App::App(core::Settings settings, core::Registry registry)
-    : settings_(std::move(settings)), registry_(std::move(registry)) {}
+    : settings_(std::move(settings)),
+      registry_(std::move(registry)),
+      limiter_(core::RateLimits{settings_.rate_limit_rpm, settings_.rate_limit_concurrent}) {}
 
-bool App::authorized(const http::Request& req) const {
+bool App::authorized(http::Request& req) const {
   if (settings_.api_keys.empty()) return true;
-  const std::string_view auth = req.msg[bhttp::field::authorization];
-  if (auth.size() < 7 || !boost::beast::iequals(auth.substr(0, 7), "bearer ")) return false;
-  std::string_view key = auth.substr(7);
-  while (!key.empty() && key.front() == ' ') key.remove_prefix(1);
-  bool ok = false;
-  for (const auto& k : settings_.api_keys)  // constant time per key; every key is checked
-    ok |= k.size() == key.size() && CRYPTO_memcmp(k.data(), key.data(), k.size()) == 0;
-  return ok;
+  const auto token = core::bearer_token(req.msg[bhttp::field::authorization]);
+  if (!token) return false;
+  auto name = settings_.api_keys.match(*token);
+  if (!name) return false;
+  req.key_name = std::move(*name);
+  return true;
+}
+
+bool App::requires_key(std::string_view path) const {
+  return path.starts_with("/v1/") || path == "/chat/completions" || (path == "/metrics" && settings_.metrics_auth);
 }
 
 std::string App::providers_json() const {
@@ -85,20 +90,42 @@ net::awaitable<void> App::handle(http::Request& req, http::Responder& res) {
       co_return;
     }
   }
+  // Routes added below this line are behind the proxy key when requires_key() says so.
+  if (requires_key(path) && !authorized(req)) {
+    const auto err = ApiError::invalid_api_key();
+    co_await res.send_error(err);
+    co_return;
+  }
+  if (path == "/metrics") {  // Prometheus text format; open unless SWITCHBOARD_METRICS_AUTH=true
+    if (!only(bhttp::verb::get)) {
+      const auto err = ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path));
+      co_await res.send_error(err);
+      co_return;
+    }
+    const std::string text = obs::metrics().render();
+    co_await res.send(200, obs::kMetricsContentType, text);
+    co_return;
+  }
   const bool known = is_chat || path == "/v1/providers" || path == "/v1/models";
   if (!known) {
     const auto err = ApiError::not_found(std::string(path));
     co_await res.send_error(err);
     co_return;
   }
-  if (!authorized(req)) {
-    const auto err = ApiError::invalid_api_key();
-    co_await res.send_error(err);
-    co_return;
-  }
   if (is_chat) {
     if (!only(bhttp::verb::post)) {
       const auto err = ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path));
+      co_await res.send_error(err);
+      co_return;
+    }
+    // Rate limits count chat completions only: they are what costs money and holds upstream connections.
+    std::string client = "key:" + req.key_name;
+    if (req.key_name.empty()) client = core::client_network(req.remote);
+    auto limit = limiter_.acquire(client);
+    auto limit_headers = core::RateLimiter::headers(limit.decision);
+    for (auto& [name, value] : limit_headers) res.add_header(name, value);
+    if (!limit.decision.allowed) {
+      const auto err = core::RateLimiter::error(limit.decision);
       co_await res.send_error(err);
       co_return;
     }
@@ -121,7 +148,9 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
   obs::RequestLog log;
   log.request_id = res.request_id();
   log.method = req.msg.method_string();
-  log.path = req.msg.target();
+  log.path = req.msg.target().substr(0, req.msg.target().find('?'));  // a query string may carry a key: not logged
+  log.key_name = req.key_name;
+  core::ReplyCapture reply;  // filled by the sink only when the message log is on
   core::ExecutionReport* executed = nullptr;
   auto finish_log = [&](const core::Outcome& o) {
     if (executed) {
@@ -140,9 +169,11 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
     if (o.error && o.error->code) log.error_code = *o.error->code;
     log.client_disconnected = o.client_disconnected;
     obs::log_request(log);
+    obs::record_exchange(log, o, req.msg.body(), reply);  // metrics, message log
   };
 
-  auto parsed = openai::parse_chat_request(req.msg.body());
+  const openai::ParseLimits parse_limits{settings_.max_json_depth, settings_.max_messages};
+  auto parsed = openai::parse_chat_request(req.msg.body(), parse_limits);
   if (!parsed) {
     core::Outcome o;
     o.error = parsed.error();
@@ -151,6 +182,7 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
   }
   const openai::ChatRequest& chat = *parsed;
   log.stream = chat.stream;
+  log.session_id = chat.session_id ? std::string_view(*chat.session_id) : std::string_view(req.msg["x-session-id"]);
   auto route = core::route_request(registry_, chat);
   if (!route) {
     core::Outcome o;
@@ -173,6 +205,7 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
   if (chat.stream) {
     core::StreamSink sink(res, openai::ChunkEncoder(id, created, route->model, chat.include_usage), chat.include_usage,
                           settings_.sse_keepalive);
+    sink.capture = obs::reply_capture(reply);
     try {
       auto which = co_await (core::execute(*route, ctx, chat, sink, report) || res.wait_disconnect() || sink.keepalive());
       if (which.index() == 1) {
@@ -190,6 +223,7 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
   }
 
   core::CollectSink sink(id, created, route->model);
+  sink.capture = obs::reply_capture(reply);
   auto which = co_await (core::execute(*route, ctx, chat, sink, report) || res.wait_disconnect());
   if (which.index() == 1) {
     sink.outcome.client_disconnected = true;

@@ -53,12 +53,18 @@ std::optional<ConfigError> read_env_int(const char* name, auto& target, long lon
   return std::nullopt;
 }
 
-std::vector<std::string> split_csv(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string item; std::getline(ss, item, ',');)
-    if (auto t = trim(item); !t.empty()) out.push_back(t);
-  return out;
+std::optional<ConfigError> read_env_bool(const char* name, bool& target) {
+  auto v = env(name);
+  if (!v) return std::nullopt;
+  const std::string l = lower(*v);
+  if (l == "1" || l == "true" || l == "yes" || l == "on") {
+    target = true;
+  } else if (l == "0" || l == "false" || l == "no" || l == "off") {
+    target = false;
+  } else {
+    return ConfigError{std::string(name) + "=" + *v + " is invalid: expected true or false"};
+  }
+  return std::nullopt;
 }
 
 std::optional<ConfigError> read_environment(core::Settings& s) {
@@ -84,11 +90,34 @@ std::optional<ConfigError> read_environment(core::Settings& s) {
   s.aws_region = env("AWS_REGION").value_or(env("AWS_DEFAULT_REGION").value_or(s.aws_region));
   s.aws_endpoint_url =
       env("AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME").value_or(env("AWS_ENDPOINT_URL").value_or(s.aws_endpoint_url));
-  if (auto v = env("SWITCHBOARD_API_KEYS")) s.api_keys = split_csv(*v);
+  if (auto v = env("SWITCHBOARD_API_KEYS")) {  // kept only as digests; the message never echoes key material
+    auto keys = core::ApiKeySet::parse(*v);
+    if (!keys) return ConfigError{keys.error()};
+    s.api_keys = std::move(*keys);
+  }
+  if (auto e = read_env_bool("SWITCHBOARD_METRICS_AUTH", s.metrics_auth)) return e;
+  if (auto e = read_env_int("RATE_LIMIT_RPM", s.rate_limit_rpm, 0, 1'000'000)) return e;
+  if (auto e = read_env_int("RATE_LIMIT_CONCURRENT", s.rate_limit_concurrent, 0, 1'000'000)) return e;
   s.message_log = env("MESSAGE_LOG").value_or(s.message_log);
+  if (auto e = read_env_int("MESSAGE_LOG_MAX_BYTES", s.message_log_max_bytes, 0, 1LL << 50)) return e;
+  if (auto e = read_env_int("MESSAGE_LOG_KEEP", s.message_log_keep, 0, 1000)) return e;
+  if (auto v = env("MESSAGE_LOG_REDACT")) {
+    const std::string r = lower(*v);
+    if (r != "content" && r != "none")
+      return ConfigError{"MESSAGE_LOG_REDACT=" + *v + " is invalid: expected content or none"};
+    s.message_log_redact_content = r == "content";
+  }
+  if (auto e = read_env_int("METRICS_MAX_MODELS", s.metrics_max_models, 1, 100'000)) return e;
   if (auto e = read_env_int("MOCK_INTERVAL_MS", s.mock_interval_ms, 0, 60'000)) return e;
   if (auto e = read_env_int("MAX_BODY_BYTES", s.max_body_bytes, 1024, 1LL << 30)) return e;
   if (auto e = read_env_int("MAX_HEADER_BYTES", s.max_header_bytes, 1024, 1 << 20)) return e;
+  if (auto e = read_env_int("MAX_HEADER_COUNT", s.max_header_count, 8, 10'000)) return e;
+  if (auto e = read_env_int("MAX_URL_BYTES", s.max_url_bytes, 64, 1 << 20)) return e;
+  if (auto e = read_env_int("MAX_CONNECTIONS", s.max_connections, 1, 1'000'000)) return e;
+  if (auto e = read_env_int("MAX_JSON_DEPTH", s.max_json_depth, 2, 10'000)) return e;
+  if (auto e = read_env_int("MAX_MESSAGES", s.max_messages, 1, 1'000'000)) return e;
+  s.tls_cert_file = env("TLS_CERT_FILE").value_or(s.tls_cert_file);
+  s.tls_key_file = env("TLS_KEY_FILE").value_or(s.tls_key_file);
   if (auto e = read_env_int("IDLE_TIMEOUT_MS", s.idle_timeout, 100, 3'600'000)) return e;
   if (auto e = read_env_int("REQUEST_TIMEOUT_MS", s.request_timeout, 100, 3'600'000)) return e;
   if (auto e = read_env_int("UPSTREAM_CONNECT_TIMEOUT_MS", s.connect_timeout, 1, 600'000)) return e;
@@ -111,15 +140,30 @@ Environment (also read from .env; flags win over the environment, the environmen
   AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME, AWS_ENDPOINT_URL
   LOG_LEVEL                     DEBUG | INFO | WARNING | ERROR | CRITICAL (any case; WARN too)
   LOG_FORMAT                    text | json
-  SWITCHBOARD_API_KEYS          comma-separated keys required as `Authorization: Bearer <key>` on /v1/*
+  SWITCHBOARD_API_KEYS          comma-separated keys required as `Authorization: Bearer <key>` on /v1/*;
+                                `name:key` gives a key a name for the logs (default key-<4 hex of its SHA-256>)
+  SWITCHBOARD_METRICS_AUTH      true: /metrics needs a proxy key too (default false)
+  RATE_LIMIT_RPM                chat completions per minute per proxy key (per client IP without keys),
+                                token bucket with that burst; 0 = off (default 0). Per replica.
+  RATE_LIMIT_CONCURRENT         in-flight chat completions per proxy key (or client IP); 0 = off (default 0)
   SWITCHBOARD_CONFIG            YAML config file (same as --config)
   SWITCHBOARD_THREADS           io threads (default: one per core)
-  MESSAGE_LOG                   path of a JSONL transcript log
+  MESSAGE_LOG                   path of a JSONL transcript log: one JSON object per exchange
+  MESSAGE_LOG_MAX_BYTES         rotate the message log at this size (default 104857600; 0 = never)
+  MESSAGE_LOG_KEEP              rotated message logs kept: path.1 … path.N (default 5; 0 = none)
+  MESSAGE_LOG_REDACT            content: log lengths instead of message text and tool arguments (default none)
+  METRICS_MAX_MODELS            distinct model labels on /metrics; later models count as "other" (default 100)
   MOCK_INTERVAL_MS              pace of the mock provider's words (default 20)
   MAX_BODY_BYTES                request body limit (default 4194304)
   MAX_HEADER_BYTES              request header limit (default 16384)
+  MAX_HEADER_COUNT              header fields per request (default 100; 431 above)
+  MAX_URL_BYTES                 request URL length (default 8192; 414 above)
+  MAX_CONNECTIONS               open client connections; more get 503 and are closed (default 4096)
+  MAX_JSON_DEPTH                nesting depth of a request body's JSON (default 64; 400 above)
+  MAX_MESSAGES                  messages per chat request (default 10000; 400 above)
+  TLS_CERT_FILE, TLS_KEY_FILE   PEM certificate chain and private key: serve HTTPS (same as --tls-cert, --tls-key)
   IDLE_TIMEOUT_MS               keep-alive idle timeout (default 60000)
-  REQUEST_TIMEOUT_MS            time for a client to send a whole request (default 30000)
+  REQUEST_TIMEOUT_MS            time for a client to send a whole request, from its first byte (default 30000)
   UPSTREAM_CONNECT_TIMEOUT_MS   (default 5000)
   UPSTREAM_FIRST_BYTE_TIMEOUT_MS (default 60000)
   UPSTREAM_IDLE_TIMEOUT_MS      silence allowed between upstream stream reads (default 60000)
@@ -186,7 +230,7 @@ core::Expected<LoadResult, ConfigError> load_settings(int argc, const char* cons
   core::Settings& s = result.settings;
   CLI::App cli{"switchboard: an OpenAI-compatible chat-completions proxy", "switchboard"};
   cli.footer(kEnvHelp);
-  std::optional<std::string> host, config, env_file, log_level, log_format;
+  std::optional<std::string> host, config, env_file, log_level, log_format, tls_cert, tls_key;
   std::optional<std::uint16_t> port;
   std::optional<unsigned> threads;
   cli.add_option("--host", host, "listen address (HOST)");
@@ -196,6 +240,8 @@ core::Expected<LoadResult, ConfigError> load_settings(int argc, const char* cons
   cli.add_option("--log-level", log_level, "DEBUG, INFO, WARNING, ERROR or CRITICAL (LOG_LEVEL)");
   cli.add_option("--log-format", log_format, "text or json (LOG_FORMAT)")->check(CLI::IsMember({"text", "json"}));
   cli.add_option("--threads", threads, "io threads, 0 = one per core (SWITCHBOARD_THREADS)");
+  cli.add_option("--tls-cert", tls_cert, "PEM certificate chain: serve HTTPS, TLS 1.2+ (TLS_CERT_FILE)");
+  cli.add_option("--tls-key", tls_key, "PEM private key of --tls-cert (TLS_KEY_FILE)");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -225,6 +271,12 @@ core::Expected<LoadResult, ConfigError> load_settings(int argc, const char* cons
   if (port) s.port = *port;
   if (threads) s.threads = *threads;
   if (config) s.config_path = *config;
+  if (tls_cert) s.tls_cert_file = *tls_cert;
+  if (tls_key) s.tls_key_file = *tls_key;
+  if (s.tls_cert_file.empty() != s.tls_key_file.empty())
+    return ConfigError{std::string(s.tls_cert_file.empty() ? "--tls-key (TLS_KEY_FILE) is set without --tls-cert"
+                                                           : "--tls-cert (TLS_CERT_FILE) is set without --tls-key") +
+                       " (TLS_CERT_FILE / TLS_KEY_FILE): HTTPS needs both"};
   if (log_format) s.log_format = *log_format;
   if (log_level) {
     auto lvl = normalise_log_level(*log_level);

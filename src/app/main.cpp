@@ -8,7 +8,10 @@
 #include "app/app.hpp"
 #include "app/config.hpp"
 #include "http/client.hpp"
+#include "http/tls.hpp"
 #include "obs/logging.hpp"
+#include "obs/message_log.hpp"
+#include "obs/metrics.hpp"
 #include "providers/registry.hpp"
 
 namespace {
@@ -37,6 +40,8 @@ int main(int argc, char** argv) {
   }
   sb::core::Settings settings = loaded->settings;
   sb::obs::setup_logging(settings.log_level, settings.log_format);
+  sb::obs::set_log_secrets(settings.secrets());  // scrubbed from every log and message-log line
+  sb::obs::metrics().model_labels.set_cap(settings.metrics_max_models);
   for (const auto& w : settings.config_warnings) spdlog::warn("{}", w);
 
   auto registry = sb::providers::build_registry(settings);
@@ -53,15 +58,48 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // The message log's writer thread starts after the signal mask is set, so it never takes SIGTERM itself.
+  std::string message_log_note;
+  if (!settings.message_log.empty()) {
+    sb::obs::MessageLogOptions opts;
+    opts.path = settings.message_log;
+    opts.max_bytes = settings.message_log_max_bytes;
+    opts.keep = settings.message_log_keep;
+    opts.record.redact_content = settings.message_log_redact_content;
+    if (!settings.api_keys.empty())  // proxy keys are held only as digests: found as whole tokens
+      opts.is_secret_token = [keys = settings.api_keys](std::string_view t) { return keys.match(t).has_value(); };
+    auto log = sb::obs::MessageLog::open(std::move(opts));
+    if (!log) {
+      std::fprintf(stderr, "switchboard: %s\n", log.error().c_str());
+      return 2;
+    }
+    sb::obs::install_message_log(std::move(*log));
+    message_log_note = "; message log: " + settings.message_log +
+                       (settings.message_log_redact_content ? " (content redacted)" : "");
+  }
+
   const unsigned threads = settings.threads ? settings.threads : std::max(1u, std::thread::hardware_concurrency());
   auto app = std::make_shared<sb::app::App>(settings, std::move(*registry));
   sb::http::ServerLimits limits;
   limits.max_body_bytes = settings.max_body_bytes;
   limits.max_header_bytes = settings.max_header_bytes;
+  limits.max_header_count = settings.max_header_count;
+  limits.max_url_bytes = settings.max_url_bytes;
+  limits.max_connections = settings.max_connections;
   limits.idle_timeout = settings.idle_timeout;
   limits.request_timeout = settings.request_timeout;
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  if (!settings.tls_cert_file.empty()) {
+    auto ctx = sb::http::make_server_tls_context(settings.tls_cert_file, settings.tls_key_file);
+    if (!ctx) {
+      std::fprintf(stderr, "switchboard: %s\n", ctx.error().c_str());
+      return 2;
+    }
+    tls = std::move(*ctx);
+  }
   sb::http::Server server(
-      limits, [app](sb::http::Request& req, sb::http::Responder& res) { return app->handle(req, res); }, threads);
+      limits, [app](sb::http::Request& req, sb::http::Responder& res) { return app->handle(req, res); }, threads,
+      tls);
 
   std::uint16_t port = 0;
   try {
@@ -73,8 +111,13 @@ int main(int argc, char** argv) {
   const auto& reg = app->registry();
   if (reg.default_name() == "mock" && settings.provider_name.empty())
     spdlog::warn("no provider keys configured (OPENAI_API_KEY, AGENT_ID): serving the built-in mock provider");
-  spdlog::info("switchboard listening on http://{}:{} threads={} providers: {}; default provider: {}", settings.host,
-               port, threads, describe_providers(reg), reg.default_name());
+  // The startup line is printed at any LOG_LEVEL (SPEC §1): scripts wait for it. No io thread runs yet.
+  const auto level = spdlog::get_level();
+  if (level > spdlog::level::info) spdlog::set_level(spdlog::level::info);
+  spdlog::info("switchboard listening on {}://{}:{} threads={} providers: {}; default provider: {}{}",
+               tls ? "https" : "http", settings.host,
+               port, threads, describe_providers(reg), reg.default_name(), message_log_note);
+  spdlog::set_level(level);
 
   server.start([] { sb::http::clear_connection_pool(); });
 
@@ -84,6 +127,7 @@ int main(int argc, char** argv) {
                settings.drain_timeout.count());
   server.shutdown(settings.drain_timeout);
   server.join();
+  sb::obs::shutdown_message_log();  // writes what is still queued
   spdlog::info("stopped");
   return 0;
 }

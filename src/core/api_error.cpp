@@ -5,11 +5,51 @@
 namespace sb::core {
 namespace json = boost::json;
 
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when the bytes there are not one.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const auto cont = [&](std::size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
+  const unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if ((c == 0xE0 && b(1) < 0xA0) || (c == 0xED && b(1) > 0x9F)) return 0;  // overlong, surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if ((c == 0xF0 && b(1) < 0x90) || (c == 0xF4 && b(1) > 0x8F)) return 0;  // overlong, > U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    if (const auto n = utf8_sequence(s, i); n > 0) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out += "\xEF\xBF\xBD";  // U+FFFD for each byte that is not part of a valid sequence
+      ++i;
+    }
+  }
+  return out;
+}
+
 std::string ApiError::body() const {
+  // Messages may quote what the caller sent (a route, a model name): the JSON must stay valid UTF-8.
   json::object err;
-  err["message"] = message;
+  err["message"] = valid_utf8(message);
   err["type"] = type;
-  err["param"] = param ? json::value(*param) : json::value(nullptr);
+  err["param"] = param ? json::value(valid_utf8(*param)) : json::value(nullptr);
   err["code"] = code ? json::value(*code) : json::value(nullptr);
   json::object root;
   root["error"] = std::move(err);

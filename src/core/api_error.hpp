@@ -2,6 +2,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace sb::core {
 
@@ -30,5 +31,8 @@ struct ApiError {
   static ApiError upstream_auth_failed(const std::string& provider);
   static ApiError internal(std::string message);
 };
+
+// `s` with every byte that is not part of a valid UTF-8 sequence replaced by U+FFFD.
+std::string valid_utf8(std::string_view s);
 
 }  // namespace sb::core

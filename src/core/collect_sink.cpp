@@ -1,5 +1,7 @@
 #include "core/collect_sink.hpp"
 
+#include "core/relay_scan.hpp"
+
 namespace sb::core {
 
 CollectSink::CollectSink(std::string id, std::int64_t created, std::string model) {
@@ -11,6 +13,7 @@ CollectSink::CollectSink(std::string id, std::int64_t created, std::string model
 net::awaitable<void> CollectSink::text(std::string_view delta) {
   if (!outcome.first_token) outcome.first_token = Clock::now();
   completion_.content.append(delta);
+  if (capture) capture->add_text(delta);
   co_return;
 }
 
@@ -20,6 +23,7 @@ net::awaitable<void> CollectSink::tool_call(const ToolCallDelta& d) {
   if (d.id) call.id = *d.id;
   if (d.name) call.name = *d.name;
   call.arguments += d.arguments;
+  if (capture) capture->add_tool_call(d);
   co_return;
 }
 
@@ -52,6 +56,8 @@ net::awaitable<void> CollectSink::relay_done() {
 
 net::awaitable<void> CollectSink::relay_body(int status, std::string& body) {
   if (!outcome.first_token) outcome.first_token = Clock::now();
+  if (status == 200) scan_relayed(body, outcome.finish_reason, outcome.usage);
+  if (capture) capture->set_relayed_body(body);
   relayed_.emplace(status, std::move(body));
   co_return;
 }

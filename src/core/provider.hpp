@@ -7,8 +7,6 @@
 
 #include "core/circuit_breaker.hpp"
 #include "core/provider_config.hpp"
-#include "core/circuit_breaker.hpp"
-#include "core/provider_config.hpp"
 #include "core/sink.hpp"
 #include "openai/request.hpp"
 

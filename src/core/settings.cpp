@@ -9,8 +9,6 @@ std::vector<std::string> Settings::secrets() const {
   for (const auto& p : file_config.providers)
     for (const auto* v : {&p.api_key, &p.secret_access_key, &p.session_token})
       if (v->size() >= 4) out.push_back(*v);
-  for (const auto& k : api_keys)
-    if (k.size() >= 4) out.push_back(k);
   return out;
 }
 

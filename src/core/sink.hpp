@@ -9,6 +9,7 @@
 
 #include "core/api_error.hpp"
 #include "core/events.hpp"
+#include "core/reply_capture.hpp"
 
 namespace sb::core {
 
@@ -47,6 +48,8 @@ class ResponseSink {
   [[nodiscard]] virtual bool streaming() const = 0;
 
   Outcome outcome;
+  // When set (the message log is on), the sink also records the reply here.
+  ReplyCapture* capture = nullptr;
 };
 
 }  // namespace sb::core

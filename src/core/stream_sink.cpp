@@ -2,6 +2,8 @@
 
 #include <boost/asio/this_coro.hpp>
 
+#include "core/relay_scan.hpp"
+
 namespace sb::core {
 
 constexpr auto as_tuple = net::as_tuple(net::use_awaitable);
@@ -37,13 +39,23 @@ net::awaitable<void> StreamSink::begin_content() {
   co_await write(role);
 }
 
+void StreamSink::note_chunk() {
+  const auto now = Clock::now();
+  if (last_chunk_) obs::metrics().inter_chunk_gap.observe(std::chrono::duration<double>(now - *last_chunk_).count());
+  last_chunk_ = now;
+}
+
 net::awaitable<void> StreamSink::text(std::string_view delta) {
+  note_chunk();
+  if (capture) capture->add_text(delta);
   co_await begin_content();
   const std::string event = enc_.text(delta);
   co_await write(event);
 }
 
 net::awaitable<void> StreamSink::tool_call(const ToolCallDelta& delta) {
+  note_chunk();
+  if (capture) capture->add_tool_call(delta);
   co_await begin_content();
   const std::string event = enc_.tool_call(delta);
   co_await write(event);
@@ -79,6 +91,9 @@ net::awaitable<void> StreamSink::fail(const ApiError& error) {
 }
 
 net::awaitable<void> StreamSink::relay_event(std::string_view raw_event) {
+  note_chunk();
+  if (capture) capture->add_relayed_event(raw_event);
+  scan_relayed(raw_event, outcome.finish_reason, outcome.usage);
   if (!outcome.first_token) {
     // The first event carrying content or a tool call marks the first token (cheap scan, no JSON parse).
     const auto c = raw_event.find("\"content\":\"");

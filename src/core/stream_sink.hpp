@@ -3,6 +3,7 @@
 
 #include "core/sink.hpp"
 #include "http/server.hpp"
+#include "obs/metrics.hpp"
 #include "openai/chunk.hpp"
 
 namespace sb::core {
@@ -32,6 +33,7 @@ class StreamSink final : public ResponseSink {
  private:
   net::awaitable<void> write(std::string_view bytes);
   net::awaitable<void> begin_content();
+  void note_chunk();  // inter-chunk gap metric
 
   http::Responder& out_;
   openai::ChunkEncoder enc_;
@@ -39,6 +41,8 @@ class StreamSink final : public ResponseSink {
   std::chrono::milliseconds keepalive_;
   std::optional<net::steady_timer> write_done_;  // wakes a writer waiting behind a keep-alive write
   Clock::time_point last_write_ = Clock::now();
+  std::optional<Clock::time_point> last_chunk_;
+  obs::GaugeGuard active_{obs::metrics().active_streams};
   bool writing_ = false;
   bool role_sent_ = false;
   bool finished_ = false;

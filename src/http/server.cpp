@@ -6,10 +6,14 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http/read.hpp>
 #include <charconv>
+#include <type_traits>
+#include <sys/resource.h>
 
 #include "http/request_id.hpp"
 
@@ -20,60 +24,129 @@ namespace bhttp = boost::beast::http;
 using net::ip::tcp;
 using namespace net::experimental::awaitable_operators;  // NOLINT(google-build-using-namespace)
 constexpr auto as_tuple = net::as_tuple(net::use_awaitable);
+constexpr std::size_t kMaxRejecting = 256;  // connections being turned away with a 503 at any one time
 
-// The answer to a request that could not be read, if it deserves one (a vanished client does not).
-std::optional<core::ApiError> error_reply(const boost::system::error_code& ec, const ServerLimits& lim) {
-  if (ec == bhttp::error::body_limit) return core::ApiError::request_too_large(lim.max_body_bytes);
-  if (ec == bhttp::error::header_limit)
-    return core::ApiError{431,
-                          "Request headers are larger than the limit of " + std::to_string(lim.max_header_bytes) +
-                              " bytes.",
-                          "invalid_request_error",
-                          std::nullopt,
-                          "request_header_fields_too_large",
-                          {}};
-  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category())
-    return core::ApiError{400, "Malformed HTTP request.", "invalid_request_error", std::nullopt, "bad_request", {}};
-  return std::nullopt;
-}
-
-class Connection : public std::enable_shared_from_this<Connection> {
+// What the Responder needs of a connection, whatever its transport: writes, reads, the watchdog's deadline.
+class ConnectionBase {
  public:
-  Connection(Server& server, tcp::socket socket)
-      : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()) {}
+  using IoResult = std::tuple<boost::system::error_code, std::size_t>;
+  virtual ~ConnectionBase() = default;
+  ConnectionBase(const ConnectionBase&) = delete;
+  ConnectionBase& operator=(const ConnectionBase&) = delete;
+
+  virtual net::awaitable<IoResult> write(const std::array<net::const_buffer, 3>& bufs) = 0;
+  virtual net::awaitable<IoResult> read_some(const net::mutable_buffer& buf) = 0;
+
+  net::any_io_executor executor() { return timer_.get_executor(); }
+  beast::flat_buffer& buffer() { return buffer_; }
+  // Moves the deadline; an earlier one wakes the watchdog so it re-arms (a later one is picked up when it wakes).
+  void set_deadline(Clock::time_point t) {
+    deadline_ = t;
+    if (t < timer_.expiry()) timer_.cancel();
+  }
+  const ServerLimits& limits() const { return server_.limits_; }
+
+ protected:
+  ConnectionBase(Server& server, const net::any_io_executor& ex) : server_(server), timer_(ex) {}
+
+  Server& server_;
+  net::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  net::ip::address remote_;
+};
+
+// One client connection over `Stream`: tcp::socket (plain HTTP) or ssl::stream<tcp::socket> (HTTPS). The session
+// logic is the same for both; only the handshake and the TLS close differ.
+template <class Stream>
+class Connection final : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
+
+ public:
+  Connection(Server& server, Stream&& stream) : ConnectionBase(server, stream.get_executor()), stream_(std::move(stream)) {
+    boost::system::error_code ec;
+    remote_ = socket().remote_endpoint(ec).address();
+  }
 
   net::awaitable<void> run() {
-    auto self = shared_from_this();
-    ++server_.active_connections_;
+    auto self = this->shared_from_this();  // active_connections_ was counted by the accept loop
     try {
-      co_await (serve() || watchdog());
+      co_await (session() || watchdog());
     } catch (const std::exception& e) {
       spdlog::debug("connection ended: {}", e.what());
     }
     boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    socket().shutdown(tcp::socket::shutdown_both, ignored);
+    socket().close(ignored);
     --server_.active_connections_;
   }
 
-  tcp::socket& socket() { return socket_; }
-  beast::flat_buffer& buffer() { return buffer_; }
-  void set_deadline(Clock::time_point t) { deadline_ = t; }
-  const ServerLimits& limits() const { return server_.limits_; }
+  net::awaitable<IoResult> write(const std::array<net::const_buffer, 3>& bufs) override {
+    auto [ec, n] = co_await net::async_write(stream_, bufs, as_tuple);
+    co_return IoResult{ec, n};
+  }
+  net::awaitable<IoResult> read_some(const net::mutable_buffer& buf) override {
+    auto [ec, n] = co_await stream_.async_read_some(buf, as_tuple);
+    co_return IoResult{ec, n};
+  }
 
  private:
+  tcp::socket& socket() { return beast::get_lowest_layer(stream_); }
+
+  net::awaitable<void> session() {
+    if constexpr (kTls) {
+      set_deadline(Clock::now() + server_.limits_.request_timeout);  // the handshake counts as part of a request
+      auto [ec] = co_await stream_.async_handshake(net::ssl::stream_base::server, as_tuple);
+      if (ec) {
+        spdlog::debug("TLS handshake failed: {}", ec.message());
+        co_return;
+      }
+    }
+    co_await serve();
+    if constexpr (kTls) {
+      if (socket().is_open()) {  // send close_notify; a peer that does not answer gets a short while
+        set_deadline(Clock::now() + std::chrono::seconds(2));
+        auto [ec] = co_await stream_.async_shutdown(as_tuple);
+        (void)ec;
+      }
+    }
+  }
+
   // Closes the socket when the current deadline passes: bounds idle keep-alive, slow requests, stuck writes.
   net::awaitable<void> watchdog() {
     for (;;) {
       timer_.expires_at(deadline_);
       auto [ec] = co_await timer_.async_wait(as_tuple);
-      if (ec == net::error::operation_aborted && !socket_.is_open()) co_return;
+      if (ec == net::error::operation_aborted && !socket().is_open()) co_return;
       if (Clock::now() >= deadline_) {
         boost::system::error_code ignored;
-        socket_.close(ignored);
+        socket().close(ignored);
         co_return;
       }
     }
+  }
+
+  // Limits checked once the head is in (its size is already bounded by the parser's header limit).
+  std::optional<core::ApiError> check_head(const bhttp::request_parser<bhttp::string_body>::value_type& msg) const {
+    const auto& lim = server_.limits_;
+    if (msg.target().size() > lim.max_url_bytes)
+      return core::ApiError{414,
+                            "The request URL is longer than the limit of " + std::to_string(lim.max_url_bytes) +
+                                " bytes.",
+                            "invalid_request_error",
+                            std::nullopt,
+                            "uri_too_long",
+                            {}};
+    std::size_t fields = 0;
+    for (auto it = msg.begin(); it != msg.end() && fields <= lim.max_header_count; ++it) ++fields;
+    if (fields > lim.max_header_count)
+      return core::ApiError{431,
+                            "The request has more than " + std::to_string(lim.max_header_count) + " header fields.",
+                            "invalid_request_error",
+                            std::nullopt,
+                            "request_header_fields_too_large",
+                            {}};
+    return std::nullopt;
   }
 
   net::awaitable<void> reply_and_close(const core::ApiError& err) {
@@ -84,6 +157,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     co_await r.send_error(err);
   }
 
+  // One request: the idle timeout runs until its first byte arrives, then REQUEST_TIMEOUT_MS bounds the whole
+  // request (headers and body together), so a client trickling bytes cannot extend it.
   net::awaitable<void> serve() {
     const auto& lim = server_.limits_;
     for (;;) {
@@ -91,22 +166,48 @@ class Connection : public std::enable_shared_from_this<Connection> {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(lim.max_header_bytes));
       parser.body_limit(lim.max_body_bytes);
-      deadline_ = Clock::now() + (buffer_.size() ? lim.request_timeout : lim.idle_timeout);
-      timer_.cancel();
-      auto [ec, n] = co_await bhttp::async_read_header(socket_, buffer_, parser, as_tuple);
+      if (buffer_.size() == 0) {
+        set_deadline(Clock::now() + lim.idle_timeout);
+        const auto space = buffer_.prepare(4096);
+        auto [ec, n] = co_await stream_.async_read_some(space, as_tuple);
+        if (ec) co_return;  // hang-up or idle timeout: nothing to answer
+        buffer_.commit(n);
+      }
+      set_deadline(Clock::now() + lim.request_timeout);
+      auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, parser, as_tuple);
+      if (!ec) {
+        const auto err = check_head(parser.get());
+        if (err) {
+          co_await reply_and_close(*err);
+          co_return;
+        }
+      }
       if (!ec && !parser.is_done()) {
         if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
-          co_await net::async_write(socket_, net::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n")),
-                                    net::use_awaitable);
+          const auto continue_line = net::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n"));
+          co_await net::async_write(stream_, continue_line, net::use_awaitable);
         }
-        deadline_ = Clock::now() + lim.request_timeout;
-        std::tie(ec, n) = co_await bhttp::async_read(socket_, buffer_, parser, as_tuple);
+        std::tie(ec, n) = co_await bhttp::async_read(stream_, buffer_, parser, as_tuple);
       }
       if (ec) {
-        if (ec == bhttp::error::end_of_stream || ec == net::error::eof || !socket_.is_open()) co_return;
-        // One local, no branch-scoped objects across the co_await: GCC 12 double-destroys those in coroutines.
-        const std::optional<core::ApiError> reply = error_reply(ec, lim);
-        if (reply) co_await reply_and_close(*reply);
+        if (ec == bhttp::error::end_of_stream || ec == net::error::eof || !socket().is_open()) co_return;
+        if (ec == bhttp::error::body_limit) {
+          const auto err = core::ApiError::request_too_large(lim.max_body_bytes);
+          co_await reply_and_close(err);
+        } else if (ec == bhttp::error::header_limit) {
+          const core::ApiError err{
+              431,
+              "Request headers are larger than the limit of " + std::to_string(lim.max_header_bytes) + " bytes.",
+              "invalid_request_error",
+              std::nullopt,
+              "request_header_fields_too_large",
+              {}};
+          co_await reply_and_close(err);
+        } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
+          const core::ApiError err{400, "Malformed HTTP request.", "invalid_request_error", std::nullopt,
+                                   "bad_request", {}};
+          co_await reply_and_close(err);
+        }
         co_return;
       }
 
@@ -114,9 +215,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       req.msg = parser.release();
       req.received = Clock::now();
       req.request_id = make_request_id(req.msg[kRequestIdHeader]);
+      req.remote = remote_;
       Responder responder(*this, req);
-      deadline_ = Clock::time_point::max();
-      timer_.cancel();
+      set_deadline(Clock::time_point::max());
       ++server_.busy_connections_;
       struct Busy {
         std::atomic<std::size_t>& n;
@@ -127,11 +228,50 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
   }
 
+  Stream stream_;
+};
+
+// Over MAX_CONNECTIONS: answers 503 without reading the request, then closes. The client's request bytes are
+// drained briefly first, so that closing does not reset the connection before the client has read the answer.
+class Rejection : public std::enable_shared_from_this<Rejection> {
+ public:
+  Rejection(Server& server, tcp::socket socket) : server_(server), socket_(std::move(socket)) {}
+
+  net::awaitable<void> run() {
+    auto self = shared_from_this();
+    net::steady_timer deadline(socket_.get_executor(), std::chrono::seconds(1));
+    try {
+      co_await (answer() || deadline.async_wait(net::use_awaitable));
+    } catch (const std::exception&) {  // timer cancellation races: nothing to do, the socket is closed below
+    }
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    --server_.rejecting_connections_;
+  }
+
+ private:
+  net::awaitable<void> answer() {
+    static constexpr std::string_view kBody =
+        R"({"error":{"message":"The server is at its connection limit. Please retry shortly.","type":"server_error","param":null,"code":"server_overloaded"}})";
+    const std::string head =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: " +
+        std::to_string(kBody.size()) + "\r\nretry-after: 1\r\nx-request-id: " + make_request_id({}) +
+        "\r\nConnection: close\r\n\r\n";
+    const std::array<net::const_buffer, 2> bufs{net::buffer(head), net::buffer(kBody)};
+    auto [ec, n] = co_await net::async_write(socket_, bufs, as_tuple);
+    if (ec) co_return;
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    std::array<char, 4096> sink{};
+    for (std::size_t total = 0; total < 64 * 1024;) {
+      auto [rec, got] = co_await socket_.async_read_some(net::buffer(sink), as_tuple);
+      if (rec) co_return;
+      total += got;
+    }
+  }
+
   Server& server_;
   tcp::socket socket_;
-  net::steady_timer timer_;
-  beast::flat_buffer buffer_;
-  Clock::time_point deadline_ = Clock::time_point::max();
 };
 
 // ---- Responder ------------------------------------------------------------------------------
@@ -160,6 +300,12 @@ std::string Responder::head(int status, std::string_view content_type, std::span
     h += ": ";
     h += value;
   }
+  for (const auto& [name, value] : headers_) {
+    h += "\r\n";
+    h += name;
+    h += ": ";
+    h += value;
+  }
   if (close_ || !req_.msg.keep_alive()) h += "\r\nConnection: close";
   h += "\r\n\r\n";
   return h;
@@ -168,7 +314,7 @@ std::string Responder::head(int status, std::string_view content_type, std::span
 net::awaitable<void> Responder::write_all(std::string_view a, std::string_view b, std::string_view c) {
   const std::array<net::const_buffer, 3> bufs{net::buffer(a), net::buffer(b), net::buffer(c)};
   conn_.set_deadline(Clock::now() + conn_.limits().write_timeout);
-  auto [ec, n] = co_await net::async_write(conn_.socket(), bufs, as_tuple);
+  auto [ec, n] = co_await conn_.write(bufs);
   conn_.set_deadline(Clock::time_point::max());
   if (ec) throw boost::system::system_error(ec);
   bytes_sent_ += n;
@@ -179,6 +325,10 @@ net::awaitable<void> Responder::send(int status, std::string_view content_type, 
   status_ = status;
   head_sent_ = true;
   const std::string h = head(status, content_type, extra, false, body.size());
+  if (req_.msg.method() == bhttp::verb::head) {  // the length of the body it would get, but no body
+    co_await write_all(h);
+    co_return;
+  }
   co_await write_all(h, body);
 }
 
@@ -221,11 +371,12 @@ net::awaitable<void> Responder::wait_disconnect() {
   auto& buf = conn_.buffer();
   for (;;) {
     if (buf.size() > 64 * 1024) {  // a client pipelining this much is not waiting for us: stop reading
-      net::steady_timer forever(conn_.socket().get_executor(), Clock::time_point::max());
+      net::steady_timer forever(conn_.executor(), Clock::time_point::max());
       co_await forever.async_wait(as_tuple);
       co_return;
     }
-    auto [ec, n] = co_await conn_.socket().async_read_some(buf.prepare(4096), as_tuple);
+    const auto space = buf.prepare(4096);
+    auto [ec, n] = co_await conn_.read_some(space);
     if (ec) co_return;
     buf.commit(n);
   }
@@ -233,7 +384,8 @@ net::awaitable<void> Responder::wait_disconnect() {
 
 // ---- Server ---------------------------------------------------------------------------------
 
-Server::Server(ServerLimits limits, Handler handler, unsigned threads) : limits_(limits), handler_(std::move(handler)) {
+Server::Server(ServerLimits limits, Handler handler, unsigned threads, std::shared_ptr<net::ssl::context> tls)
+    : limits_(limits), handler_(std::move(handler)), tls_(std::move(tls)) {
   for (unsigned i = 0; i < std::max(1u, threads); ++i) workers_.push_back(std::make_unique<Worker>());
 }
 
@@ -243,6 +395,17 @@ Server::~Server() {
 }
 
 unsigned short Server::listen(const std::string& host, unsigned short port) {
+  // Every client connection may hold an upstream connection too: make sure the descriptors exist.
+  if (rlimit rl{}; ::getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    const rlim_t want = 2 * static_cast<rlim_t>(limits_.max_connections) + 256;
+    if (rl.rlim_cur < want) {
+      rl.rlim_cur = std::min(want, rl.rlim_max);
+      ::setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < want)
+      spdlog::warn("open-file limit {} is below what MAX_CONNECTIONS={} needs ({}): connections may fail with EMFILE",
+                   rl.rlim_cur, limits_.max_connections, want);
+  }
   const tcp::endpoint first{net::ip::make_address(host), port};
   unsigned short bound = port;
   for (auto& w : workers_) {
@@ -270,8 +433,30 @@ net::awaitable<void> Server::accept_loop(Worker& w) {
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    auto conn = std::make_shared<Connection>(*this, std::move(socket));
-    net::co_spawn(w.io, conn->run(), net::detached);
+    if (active_connections_.fetch_add(1) >= limits_.max_connections) {
+      --active_connections_;
+      // A TLS client could not read a plain 503 (and a handshake costs too much here): close at once.
+      if (tls_) {
+        socket.close(ignored);
+        continue;
+      }
+      if (rejecting_connections_.fetch_add(1) >= kMaxRejecting) {  // under a flood, not even a 503
+        --rejecting_connections_;
+        socket.close(ignored);
+        continue;
+      }
+      auto rejection = std::make_shared<Rejection>(*this, std::move(socket));
+      net::co_spawn(w.io, rejection->run(), net::detached);
+      continue;
+    }
+    if (tls_) {
+      auto conn = std::make_shared<Connection<net::ssl::stream<tcp::socket>>>(
+          *this, net::ssl::stream<tcp::socket>(std::move(socket), *tls_));
+      net::co_spawn(w.io, conn->run(), net::detached);
+    } else {
+      auto conn = std::make_shared<Connection<tcp::socket>>(*this, std::move(socket));
+      net::co_spawn(w.io, conn->run(), net::detached);
+    }
   }
 }
 

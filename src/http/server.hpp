@@ -4,6 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
@@ -28,6 +29,9 @@ using Clock = std::chrono::steady_clock;
 struct ServerLimits {
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_header_count = 100;     // header fields per request (431 above)
+  std::size_t max_url_bytes = 8 * 1024;   // request target (414 above)
+  std::size_t max_connections = 4096;     // open client connections; more are answered 503 and closed
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
   std::chrono::milliseconds request_timeout{30'000};  // whole request (headers + body) must arrive within this
   std::chrono::milliseconds write_timeout{30'000};    // a client that reads nothing for this long is dropped
@@ -37,14 +41,17 @@ struct Request {
   boost::beast::http::request<boost::beast::http::string_body> msg;
   std::string request_id;
   Clock::time_point received;
+  net::ip::address remote;  // the client's address (as seen on the socket)
+  std::string key_name;     // the name of the proxy key it authenticated with (never the key); empty without keys
 };
 
-class Connection;
+class ConnectionBase;
+class Rejection;
 
 // Writes the response of one request. Writes throw boost::system::system_error when the client is gone.
 class Responder {
  public:
-  explicit Responder(Connection& conn, const Request& req) : conn_(conn), req_(req) {}
+  explicit Responder(ConnectionBase& conn, const Request& req) : conn_(conn), req_(req) {}
 
   net::awaitable<void> send(int status, std::string_view content_type, std::string_view body,
                             std::span<const Header> extra = {});
@@ -59,6 +66,8 @@ class Responder {
   [[nodiscard]] int status() const { return status_; }
   [[nodiscard]] std::size_t bytes_sent() const { return bytes_sent_; }
   void close_after() { close_ = true; }
+  // A header sent with whatever response follows (e.g. x-ratelimit-*); call before the head is sent.
+  void add_header(std::string name, std::string value) { headers_.emplace_back(std::move(name), std::move(value)); }
   [[nodiscard]] bool must_close() const { return close_; }
   [[nodiscard]] const std::string& request_id() const { return req_.request_id; }
 
@@ -67,19 +76,21 @@ class Responder {
   std::string head(int status, std::string_view content_type, std::span<const Header> extra, bool chunked,
                    std::size_t length) const;
 
-  Connection& conn_;
+  ConnectionBase& conn_;
   const Request& req_;
   bool head_sent_ = false;
   bool close_ = false;
   int status_ = 0;
   std::size_t bytes_sent_ = 0;
+  std::vector<std::pair<std::string, std::string>> headers_;
 };
 
 using Handler = std::function<net::awaitable<void>(Request&, Responder&)>;
 
 class Server {
  public:
-  Server(ServerLimits limits, Handler handler, unsigned threads);
+  // With `tls`, every connection is HTTPS (the listener speaks nothing else).
+  Server(ServerLimits limits, Handler handler, unsigned threads, std::shared_ptr<net::ssl::context> tls = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -96,7 +107,10 @@ class Server {
   [[nodiscard]] bool draining() const { return draining_.load(); }
 
  private:
+  friend class ConnectionBase;
+  template <class Stream>
   friend class Connection;
+  friend class Rejection;
   struct Worker {
     net::io_context io{1};
     std::unique_ptr<net::ip::tcp::acceptor> acceptor;
@@ -106,8 +120,10 @@ class Server {
 
   ServerLimits limits_;
   Handler handler_;
+  std::shared_ptr<net::ssl::context> tls_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<std::size_t> active_connections_{0};
+  std::atomic<std::size_t> rejecting_connections_{0};
   std::atomic<std::size_t> busy_connections_{0};
   std::atomic<bool> draining_{false};
 };

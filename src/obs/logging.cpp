@@ -4,12 +4,25 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <memory>
+#include <mutex>
+
 #include "openai/json_text.hpp"
 
 namespace sb::obs {
 namespace {
 
 bool g_json = false;
+
+// The registered secrets; swapped as a whole so a reader never sees a half-updated list.
+std::mutex g_secrets_mu;
+std::shared_ptr<const std::vector<std::string>> g_secrets = std::make_shared<const std::vector<std::string>>();
+
+std::shared_ptr<const std::vector<std::string>> current_secrets() {
+  std::lock_guard lock(g_secrets_mu);
+  return g_secrets;
+}
 
 // JSON lines: {"ts":…,"level":…,"msg":…}; a message that is itself a JSON object is merged in.
 class JsonFormatter final : public spdlog::formatter {
@@ -42,6 +55,25 @@ class JsonFormatter final : public spdlog::formatter {
   [[nodiscard]] std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
 };
 
+// Formats with `inner`, then removes every registered secret from the finished line.
+class ScrubbingFormatter final : public spdlog::formatter {
+ public:
+  explicit ScrubbingFormatter(std::unique_ptr<spdlog::formatter> inner) : inner_(std::move(inner)) {}
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    spdlog::memory_buf_t line;
+    inner_->format(msg, line);
+    std::string text(line.data(), line.size());
+    scrub_log_secrets(text);
+    dest.append(text.data(), text.data() + text.size());
+  }
+  [[nodiscard]] std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<ScrubbingFormatter>(inner_->clone());
+  }
+
+ private:
+  std::unique_ptr<spdlog::formatter> inner_;
+};
+
 spdlog::level::level_enum to_level(std::string_view l) {
   if (l == "debug") return spdlog::level::debug;
   if (l == "warning") return spdlog::level::warn;
@@ -50,28 +82,85 @@ spdlog::level::level_enum to_level(std::string_view l) {
   return spdlog::level::info;
 }
 
-void field(std::string& out, std::string_view key, std::string_view value, bool quote = true) {
-  if (g_json) {
-    out += out.size() > 1 ? ",\"" : "\"";
-    out += key;
-    out += "\":";
-    if (quote) {
-      openai::append_json_string(out, value);
-    } else {
-      out += value;
-    }
+// A text value needs quoting when it is empty of meaning as a bare word: spaces, quotes, '=', control bytes.
+bool needs_quotes(std::string_view v) {
+  for (const unsigned char c : v)
+    if (c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f) return true;
+  return false;
+}
+
+void append_text_value(std::string& out, std::string_view value) {
+  if (value.empty()) {
+    out += '-';
+  } else if (!needs_quotes(value)) {
+    out += value;
   } else {
-    if (!out.empty()) out += ' ';
-    out += key;
-    out += '=';
-    out += value.empty() ? std::string_view("-") : value;
+    openai::append_json_string(out, value);  // "…" with \n, \", \\ and \u00XX escapes: stays on one line
   }
 }
+
+class LineBuilder {
+ public:
+  explicit LineBuilder(bool json) : json_(json), out_(json ? "{" : "request") {}
+  void str(std::string_view key, std::string_view value) {
+    key_(key);
+    if (json_) {
+      openai::append_json_string(out_, value);
+    } else {
+      append_text_value(out_, value);
+    }
+  }
+  void raw(std::string_view key, std::string_view value) {  // numbers, booleans, null
+    key_(key);
+    out_ += !json_ && value == "null" ? std::string_view("-") : value;
+  }
+  std::string finish() {
+    if (json_) out_ += '}';
+    return std::move(out_);
+  }
+
+ private:
+  void key_(std::string_view key) {
+    if (json_) {
+      out_ += out_.size() > 1 ? ",\"" : "\"";
+      out_ += key;
+      out_ += "\":";
+    } else {
+      out_ += ' ';
+      out_ += key;
+      out_ += '=';
+    }
+  }
+  bool json_;
+  std::string out_;
+};
 
 std::string fmt_ms(double ms) {
   char b[32];
   std::snprintf(b, sizeof b, "%.1f", ms);
   return b;
+}
+
+std::string format_request(const RequestLog& r, bool json) {
+  LineBuilder b(json);
+  b.str("request_id", r.request_id);
+  b.str("method", r.method);
+  b.str("path", r.path);
+  b.str("provider", r.provider);
+  b.str("model", r.model);
+  if (!r.session_id.empty()) b.str("session_id", r.session_id);
+  if (!r.key_name.empty()) b.str("key", r.key_name);
+  b.raw("stream", r.stream ? "true" : "false");
+  b.raw("status", std::to_string(r.status));
+  b.raw("ttft_ms", r.ttft_ms ? fmt_ms(*r.ttft_ms) : "null");
+  b.raw("duration_ms", fmt_ms(r.duration_ms));
+  b.raw("prompt_tokens", r.prompt_tokens ? std::to_string(*r.prompt_tokens) : "null");
+  b.raw("completion_tokens", r.completion_tokens ? std::to_string(*r.completion_tokens) : "null");
+  if (!r.finish_reason.empty()) b.str("finish_reason", r.finish_reason);
+  if (!r.error_code.empty()) b.str("error", r.error_code);
+  if (r.client_disconnected) b.raw("client_disconnected", "true");
+  b.raw("retries", std::to_string(r.retries));
+  return b.finish();
 }
 
 }  // namespace
@@ -80,41 +169,59 @@ bool json_logs() {
   return g_json;
 }
 
+void set_log_secrets(std::vector<std::string> secrets) {
+  std::erase_if(secrets, [](const std::string& s) { return s.size() < 4; });
+  auto list = std::make_shared<const std::vector<std::string>>(std::move(secrets));
+  std::lock_guard lock(g_secrets_mu);
+  g_secrets = std::move(list);
+}
+
+void add_log_secret(std::string secret) {
+  if (secret.size() < 4) return;
+  std::lock_guard lock(g_secrets_mu);
+  auto list = std::make_shared<std::vector<std::string>>(*g_secrets);
+  if (std::find(list->begin(), list->end(), secret) == list->end()) list->push_back(std::move(secret));
+  g_secrets = std::move(list);
+}
+
+bool scrub_log_secrets(std::string& text) {
+  const auto secrets = current_secrets();
+  bool replaced = false;
+  for (const auto& s : *secrets) {
+    for (auto pos = text.find(s); pos != std::string::npos; pos = text.find(s, pos + 3)) {
+      text.replace(pos, s.size(), "***");
+      replaced = true;
+    }
+  }
+  return replaced;
+}
+
 void setup_logging(std::string_view level, std::string_view format) {
   g_json = format == "json";
   auto logger = std::make_shared<spdlog::logger>("switchboard", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  std::unique_ptr<spdlog::formatter> inner;
   if (g_json) {
-    logger->set_formatter(std::make_unique<JsonFormatter>());
+    inner = std::make_unique<JsonFormatter>();
   } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+    inner = std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
   }
+  logger->set_formatter(std::make_unique<ScrubbingFormatter>(std::move(inner)));
   logger->set_level(to_level(level));
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
 }
 
+std::string format_request_text(const RequestLog& r) {
+  return format_request(r, false);
+}
+
+std::string format_request_json(const RequestLog& r) {
+  return format_request(r, true);
+}
+
 void log_request(const RequestLog& r) {
   if (!spdlog::should_log(spdlog::level::info)) return;
-  std::string out = g_json ? "{" : "";
-  if (!g_json) out = "request";
-  field(out, "request_id", r.request_id);
-  field(out, "method", r.method);
-  field(out, "path", r.path);
-  field(out, "provider", r.provider);
-  field(out, "model", r.model);
-  field(out, "stream", r.stream ? "true" : "false", false);
-  field(out, "status", std::to_string(r.status), false);
-  field(out, "ttft_ms", r.ttft_ms ? fmt_ms(*r.ttft_ms) : (g_json ? "null" : "-"), false);
-  field(out, "duration_ms", fmt_ms(r.duration_ms), false);
-  field(out, "prompt_tokens", r.prompt_tokens ? std::to_string(*r.prompt_tokens) : (g_json ? "null" : "-"), false);
-  field(out, "completion_tokens", r.completion_tokens ? std::to_string(*r.completion_tokens) : (g_json ? "null" : "-"),
-        false);
-  if (!r.finish_reason.empty()) field(out, "finish_reason", r.finish_reason);
-  if (!r.error_code.empty()) field(out, "error", r.error_code);
-  if (r.client_disconnected) field(out, "client_disconnected", "true", false);
-  field(out, "retries", std::to_string(r.retries), false);
-  if (g_json) out += "}";
-  spdlog::info("{}", out);
+  spdlog::info("{}", format_request(r, g_json));
 }
 
 }  // namespace sb::obs

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "providers/bedrock_agent/bedrock_agent_provider.hpp"
 #include "providers/mock/mock_provider.hpp"
 #include "providers/openai/openai_provider.hpp"
 
@@ -34,7 +35,22 @@ std::unique_ptr<core::Provider> from_spec(const core::ProviderSpec& p, const cor
     c.api_version = p.api_version;
     return std::make_unique<OpenAIProvider>(std::move(c));
   }
-  if (p.type == "bedrock") return nullptr;  // the bedrock provider is not in this build yet
+  if (p.type == "bedrock") {
+    core::Settings b = s;  // the environment's AWS settings, overridden by the entry's
+    b.agent_id = p.agent_id;
+    b.agent_alias_id = p.agent_alias_id;
+    if (!p.region.empty()) b.aws_region = p.region;
+    if (!p.endpoint_url.empty()) b.aws_endpoint_url = p.endpoint_url;
+    if (!p.access_key_id.empty()) {
+      b.aws_access_key_id = p.access_key_id;
+      b.aws_secret_access_key = p.secret_access_key;
+      b.aws_session_token = p.session_token;
+    }
+    b.connect_timeout = p.timeouts.connect;
+    b.first_byte_timeout = p.timeouts.first_byte;
+    b.upstream_idle_timeout = p.timeouts.idle;
+    return make_bedrock_agent_provider(b, p.name);
+  }
   return std::make_unique<MockProvider>(
       p.name, std::chrono::milliseconds(p.interval_ms >= 0 ? p.interval_ms : s.mock_interval_ms));
 }
@@ -46,13 +62,13 @@ core::Expected<core::Registry, std::string> build_registry(const core::Settings&
   // The environment's providers, one line each (SPEC §1)...
   r.add(std::make_unique<OpenAIProvider>(OpenAIConfig{"openai", s.openai_base_url, s.openai_api_key, s.openai_model,
                                                       timeouts(env_timeouts(s)), s.secrets(), {}, false, {}}));
+  r.add(make_bedrock_agent_provider(s));
   r.add(std::make_unique<MockProvider>("mock", std::chrono::milliseconds(s.mock_interval_ms)));
   for (auto& p : r.all()) p->timeouts = env_timeouts(s);
 
   // ...then the config file's, which replace an environment provider of the same name (SPEC §9).
   for (const auto& spec : s.file_config.providers) {
     auto p = from_spec(spec, s);
-    if (!p) return "provider '" + spec.name + "': type bedrock is not supported by this build yet";
     p->retry = spec.retry;
     p->timeouts = spec.timeouts;
     p->breaker.set_policy(spec.breaker);

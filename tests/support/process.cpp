@@ -29,7 +29,7 @@ int spawn(const std::vector<std::string>& argv, const std::map<std::string, std:
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    ::execv(args[0], args.data());
+    ::execvp(args[0], args.data());  // a bare name (e.g. "openssl") is looked up on PATH
     std::fprintf(stderr, "exec %s failed: %s\n", args[0], std::strerror(errno));
     ::_exit(127);
   }
@@ -42,7 +42,7 @@ int spawn(const std::vector<std::string>& argv, const std::map<std::string, std:
 
 Process::Process(std::vector<std::string> argv, std::map<std::string, std::string> env) {
   pid_ = spawn(argv, env, out_fd_);
-  static const std::regex listening(R"(listening on http://[^:\s]+:(\d+))");
+  static const std::regex listening(R"(listening on https?://[^:\s]+:(\d+))");
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < until) {
     pump(100);

@@ -59,5 +59,6 @@ inline std::function<bool(std::string_view)> exact_path(std::string path) {
 // One line per API family; server.cpp calls them in order.
 void add_openai_routes(Router& router);       // openai_handler.cpp
 void add_observation_routes(Router& router);  // observation_handler.cpp
+void add_bedrock_agent_routes(Router& router);  // bedrock_agent_handler.cpp
 
 }  // namespace mock_upstream

@@ -51,7 +51,7 @@ Server::Server(const ServerOptions& options)
       acceptor_(*contexts_.front()) {
   add_openai_routes(router_);
   add_observation_routes(router_);
-  // add_bedrock_agent_routes(router_);  <- where an InvokeAgent handler file would plug in
+  add_bedrock_agent_routes(router_);
 
   const auto host = options.host == "localhost" ? std::string("127.0.0.1") : options.host;
   const tcp::endpoint endpoint(asio::ip::make_address(host), options.port);

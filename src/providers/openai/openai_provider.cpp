@@ -5,6 +5,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "http/sse.hpp"
+#include "obs/metrics.hpp"
 #include "providers/openai/errors.hpp"
 
 namespace sb::providers {
@@ -41,7 +42,12 @@ core::net::awaitable<void> OpenAIProvider::chat(const core::RequestContext& ctx,
   up.body() = openai::forward_body(req, model);
 
   http::UpstreamCall call(*origin_, cfg_.timeouts);
+  const auto sent = std::chrono::steady_clock::now();
   const bool started = co_await call.start(up);
+  if (started) {  // time to the upstream's response headers
+    const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - sent;
+    obs::metrics().record_upstream_latency(cfg_.name, waited.count());
+  }
   if (!started) {
     const auto err = map_transport_failure(call.failure(), cfg_.name);
     co_await sink.fail(err);

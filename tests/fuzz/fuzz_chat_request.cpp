@@ -1,0 +1,64 @@
+// Chat-request mapping: parse_chat_request + route_request + forward_body on any body. Invariants: errors are
+// 4xx OpenAI errors naming a parameter where one applies; a parsed request forwards as valid JSON without the
+// extension fields; and forwarding is stable (parsing the forwarded body forwards to the same bytes).
+#include <boost/json.hpp>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "core/registry.hpp"
+#include "core/settings.hpp"
+#include "openai/request.hpp"
+#include "providers/registry.hpp"
+
+namespace {
+
+const sb::core::Registry& registry() {
+  static const sb::core::Registry r = [] {
+    sb::core::Settings s;
+    s.openai_api_key = "sk-fuzz";
+    s.openai_base_url = "http://127.0.0.1:9/v1";  // never contacted: the fuzzer only routes
+    auto built = sb::providers::build_registry(s);
+    if (!built) std::abort();
+    return std::move(*built);
+  }();
+  return r;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  const sb::openai::ParseLimits limits{32, 1000};
+  auto parsed = sb::openai::parse_chat_request(body, limits);
+  if (!parsed) {
+    const auto& e = parsed.error();
+    if (e.status != 400 || e.type != "invalid_request_error" || !e.code) std::abort();
+    (void)boost::json::parse(e.body());  // always valid JSON
+    return 0;
+  }
+  const auto& req = *parsed;
+  (void)sb::openai::last_user_text(req);
+  for (const auto& m : req.messages())
+    if (const auto* c = m.as_object().if_contains("content")) (void)sb::openai::content_text(*c);
+  auto route = sb::core::route_request(registry(), req);
+  if (!route) {
+    const int st = route.error().status;
+    if (st != 400 && st != 503) std::abort();
+    return 0;
+  }
+  const std::string forwarded = sb::openai::forward_body(req, route->model);
+  boost::system::error_code ec;
+  boost::json::parse_options opts;
+  opts.max_depth = 64;
+  const auto v = boost::json::parse(forwarded, ec, {}, opts);
+  if (ec || !v.is_object()) std::abort();
+  if (v.as_object().contains("provider") || v.as_object().contains("session_id")) std::abort();
+  const auto* model = v.as_object().if_contains("model");
+  if (model == nullptr || !model->is_string() || model->as_string() != route->model) std::abort();
+  // Forwarding a forwarded body changes nothing.
+  auto again = sb::openai::parse_chat_request(forwarded, limits);
+  if (!again) std::abort();
+  if (sb::openai::forward_body(*again, route->model) != forwarded) std::abort();
+  return 0;
+}

@@ -1,0 +1,48 @@
+// SSE parser: any bytes, cut anywhere, give the same events as the whole input; nothing is lost or invented.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "http/sse.hpp"
+
+namespace {
+
+struct Seen {
+  std::string raw, event, data;
+  bool has_data;
+  bool operator==(const Seen&) const = default;
+};
+
+std::vector<Seen> parse(std::string_view input, std::size_t cut_seed, std::size_t* pending) {
+  sb::http::SseParser p(1 << 20);
+  std::vector<Seen> out;
+  std::size_t pos = 0, step = 0;
+  while (pos < input.size()) {
+    std::size_t n = cut_seed == 0 ? input.size() : 1 + (cut_seed * (step + 7) + step * step) % 13;
+    n = std::min(n, input.size() - pos);
+    p.feed(input.substr(pos, n), [&](const sb::http::SseEvent& e) {
+      out.push_back({std::string(e.raw), std::string(e.event), e.data, e.has_data});
+    });
+    pos += n;
+    ++step;
+  }
+  *pending = p.pending();
+  return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 1) return 0;
+  const std::size_t cut_seed = data[0];
+  const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  std::size_t pending_whole = 0, pending_split = 0;
+  const auto whole = parse(input, 0, &pending_whole);
+  const auto split = parse(input, cut_seed | 1, &pending_split);
+  if (whole != split || pending_whole != pending_split) std::abort();
+  std::size_t consumed = pending_whole;
+  for (const auto& e : whole) consumed += e.raw.size();
+  if (consumed != input.size()) std::abort();  // every byte is in an event or still pending
+  return 0;
+}

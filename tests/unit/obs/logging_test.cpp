@@ -1,0 +1,85 @@
+// Request log lines: one line whatever the values hold; secrets scrubbed.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "obs/logging.hpp"
+
+namespace sb::obs {
+namespace {
+
+RequestLog sample() {
+  RequestLog r;
+  r.request_id = "req-1";
+  r.method = "POST";
+  r.path = "/v1/chat/completions";
+  r.provider = "mock";
+  r.model = "gpt-4o-mini";
+  r.stream = true;
+  r.status = 200;
+  r.ttft_ms = 12.345;
+  r.duration_ms = 250;
+  r.prompt_tokens = 3;
+  r.completion_tokens = 5;
+  r.finish_reason = "stop";
+  r.retries = 1;
+  return r;
+}
+
+TEST(RequestLogLine, TextHasEveryField) {
+  EXPECT_EQ(format_request_text(sample()),
+            "request request_id=req-1 method=POST path=/v1/chat/completions provider=mock model=gpt-4o-mini "
+            "stream=true status=200 ttft_ms=12.3 duration_ms=250.0 prompt_tokens=3 completion_tokens=5 "
+            "finish_reason=stop retries=1");
+}
+
+TEST(RequestLogLine, TextQuotesHostileValuesSoALineStaysOneLine) {
+  RequestLog r = sample();
+  r.model = "evil\nINFO request status=200 \"x\"";
+  r.ttft_ms.reset();
+  r.prompt_tokens.reset();
+  const std::string line = format_request_text(r);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_NE(line.find(R"(model="evil\nINFO request status=200 \"x\"")"), std::string::npos) << line;
+  EXPECT_NE(line.find("ttft_ms=- "), std::string::npos);
+  EXPECT_NE(line.find("prompt_tokens=- "), std::string::npos);
+}
+
+TEST(RequestLogLine, JsonIsOneObject) {
+  RequestLog r = sample();
+  r.model = "a\"b\nc";
+  r.session_id = "sess-9";
+  r.key_name = "ci";
+  r.client_disconnected = true;
+  r.error_code = "upstream_error";
+  r.ttft_ms.reset();
+  const std::string line = format_request_json(r);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  const auto o = boost::json::parse(line).as_object();
+  EXPECT_EQ(o.at("model"), "a\"b\nc");
+  EXPECT_EQ(o.at("stream"), true);
+  EXPECT_EQ(o.at("status"), 200);
+  EXPECT_TRUE(o.at("ttft_ms").is_null());
+  EXPECT_EQ(o.at("session_id"), "sess-9");
+  EXPECT_EQ(o.at("key"), "ci");
+  EXPECT_EQ(o.at("client_disconnected"), true);
+  EXPECT_EQ(o.at("error"), "upstream_error");
+  EXPECT_EQ(o.at("retries"), 1);
+}
+
+TEST(LogSecrets, EveryOccurrenceIsReplaced) {
+  set_log_secrets({"sk-abcdef123456", "AKIAXYZ", "abc"});  // "abc" is too short to scrub safely
+  std::string text = "key sk-abcdef123456 and again sk-abcdef123456, AKIAXYZ; abc";
+  EXPECT_TRUE(scrub_log_secrets(text));
+  EXPECT_EQ(text, "key *** and again ***, ***; abc");
+  add_log_secret("late-secret-value");
+  std::string later = "found late-secret-value";
+  scrub_log_secrets(later);
+  EXPECT_EQ(later, "found ***");
+  set_log_secrets({});
+  std::string none = "sk-abcdef123456";
+  EXPECT_FALSE(scrub_log_secrets(none));
+}
+
+}  // namespace
+}  // namespace sb::obs
