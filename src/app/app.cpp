@@ -202,15 +202,32 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
   core::ExecutionReport report;
   executed = &report;
 
+  // Barge-in: this request supersedes the same session's older one still running (same proxy key only).
+  std::shared_ptr<core::ActiveSessions::Entry> turn;
+  if (settings_.barge_in && !log.session_id.empty()) {
+    std::string key = req.key_name + '\n' + std::string(log.session_id);
+    turn = sessions_.claim(std::move(key), co_await net::this_coro::executor);
+  }
+  struct ReleaseTurn {
+    core::ActiveSessions& sessions;
+    const std::shared_ptr<core::ActiveSessions::Entry>& turn;
+    ~ReleaseTurn() { sessions.release(turn); }
+  } release_turn{sessions_, turn};
+  const core::ApiError superseded = core::ApiError::superseded();
+
   if (chat.stream) {
     core::StreamSink sink(res, openai::ChunkEncoder(id, created, route->model, chat.include_usage), chat.include_usage,
                           settings_.sse_keepalive);
     sink.capture = obs::reply_capture(reply);
     try {
-      auto which = co_await (core::execute(*route, ctx, chat, sink, report) || res.wait_disconnect() || sink.keepalive());
+      auto which = co_await (core::execute(*route, ctx, chat, sink, report) || res.wait_disconnect() ||
+                             sink.keepalive() || core::ActiveSessions::wait(turn.get()));
       if (which.index() == 1) {
         sink.outcome.client_disconnected = true;
         res.close_after();
+      } else if (which.index() == 3) {  // superseded: an HTTP 409 before the first byte, an error event after
+        co_await sink.fail(superseded);
+        co_await sink.complete();
       } else {
         co_await sink.complete();
       }
@@ -224,13 +241,15 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
 
   core::CollectSink sink(id, created, route->model);
   sink.capture = obs::reply_capture(reply);
-  auto which = co_await (core::execute(*route, ctx, chat, sink, report) || res.wait_disconnect());
+  auto which = co_await (core::execute(*route, ctx, chat, sink, report) || res.wait_disconnect() ||
+                         core::ActiveSessions::wait(turn.get()));
   if (which.index() == 1) {
     sink.outcome.client_disconnected = true;
     sink.outcome.status = 499;
     res.close_after();
     co_return finish_log(sink.outcome);
   }
+  if (which.index() == 2) sink.outcome.error = superseded;
   if (sink.outcome.error) {
     sink.outcome.status = sink.outcome.error->status;
     co_await res.send_error(*sink.outcome.error);

@@ -4,6 +4,7 @@
 
 #include "core/rate_limit.hpp"
 #include "core/registry.hpp"
+#include "core/sessions.hpp"
 #include "core/settings.hpp"
 #include "http/server.hpp"
 
@@ -30,6 +31,7 @@ class App {
   core::Registry registry_;
   std::time_t started_ = std::time(nullptr);
   core::RateLimiter limiter_;  // per proxy key, else per client address
+  core::ActiveSessions sessions_;  // barge-in (BARGE_IN): the running request of each session
 };
 
 }  // namespace sb::app

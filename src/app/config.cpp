@@ -96,6 +96,7 @@ std::optional<ConfigError> read_environment(core::Settings& s) {
     s.api_keys = std::move(*keys);
   }
   if (auto e = read_env_bool("SWITCHBOARD_METRICS_AUTH", s.metrics_auth)) return e;
+  if (auto e = read_env_bool("BARGE_IN", s.barge_in)) return e;
   if (auto e = read_env_int("RATE_LIMIT_RPM", s.rate_limit_rpm, 0, 1'000'000)) return e;
   if (auto e = read_env_int("RATE_LIMIT_CONCURRENT", s.rate_limit_concurrent, 0, 1'000'000)) return e;
   s.message_log = env("MESSAGE_LOG").value_or(s.message_log);
@@ -143,6 +144,8 @@ Environment (also read from .env; flags win over the environment, the environmen
   SWITCHBOARD_API_KEYS          comma-separated keys required as `Authorization: Bearer <key>` on /v1/*;
                                 `name:key` gives a key a name for the logs (default key-<4 hex of its SHA-256>)
   SWITCHBOARD_METRICS_AUTH      true: /metrics needs a proxy key too (default false)
+  BARGE_IN                      true: a newer request with the same session id (per proxy key) cancels the older
+                                one still running; it ends with 409 or an `error` event "superseded" (default false)
   RATE_LIMIT_RPM                chat completions per minute per proxy key (per client IP without keys),
                                 token bucket with that burst; 0 = off (default 0). Per replica.
   RATE_LIMIT_CONCURRENT         in-flight chat completions per proxy key (or client IP); 0 = off (default 0)

@@ -90,6 +90,14 @@ ApiError ApiError::request_too_large(std::size_t limit) {
           "request_too_large",
           {}};
 }
+ApiError ApiError::superseded() {
+  return {409,
+          "A newer request of the same session (session_id / X-Session-Id) replaced this one (BARGE_IN).",
+          "invalid_request_error",
+          std::nullopt,
+          "superseded",
+          {}};
+}
 ApiError ApiError::not_found(const std::string& target) {
   return {404, "Unknown route: " + target, "invalid_request_error", std::nullopt, "not_found", {}};
 }

@@ -30,6 +30,7 @@ struct ApiError {
   static ApiError upstream_timeout(std::string message);
   static ApiError upstream_auth_failed(const std::string& provider);
   static ApiError internal(std::string message);
+  static ApiError superseded();
 };
 
 // `s` with every byte that is not part of a valid UTF-8 sequence replaced by U+FFFD.

@@ -33,6 +33,7 @@ struct Settings {
 
   int mock_interval_ms = 20;
   ApiKeySet api_keys;         // SWITCHBOARD_API_KEYS, as digests
+  bool barge_in = false;      // BARGE_IN: a newer request of a session cancels the older one still running
   bool metrics_auth = false;  // SWITCHBOARD_METRICS_AUTH: /metrics needs a proxy key too
   unsigned rate_limit_rpm = 0;         // RATE_LIMIT_RPM, per key (or client address); 0 = off
   unsigned rate_limit_concurrent = 0;  // RATE_LIMIT_CONCURRENT, in-flight chat completions per key; 0 = off

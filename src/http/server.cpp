@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <vector>
 #include <spdlog/spdlog.h>
 #include <array>
 #include <boost/asio/co_spawn.hpp>
@@ -155,6 +156,25 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     Responder r(*this, req);
     r.close_after();
     co_await r.send_error(err);
+    co_await linger();
+  }
+
+  // Before closing on a request we refused unread (too large, malformed): closing with the client's bytes still
+  // unread makes the kernel send a reset, and a reset can destroy our answer before the client reads it. So stop
+  // sending, then read and discard what is still coming for a short while (nginx's "lingering close").
+  net::awaitable<void> linger() {
+    if constexpr (!kTls) {  // TLS ends with close_notify instead (session())
+      boost::system::error_code ignored;
+      socket().shutdown(tcp::socket::shutdown_send, ignored);
+      set_deadline(Clock::now() + std::chrono::seconds(2));  // the watchdog closes the socket then
+      std::vector<char> discard(16 * 1024);
+      std::size_t total = 0;
+      while (total < 4 * 1024 * 1024) {
+        auto [ec, n] = co_await socket().async_read_some(net::buffer(discard), as_tuple);
+        if (ec) break;
+        total += n;
+      }
+    }
   }
 
   // One request: the idle timeout runs until its first byte arrives, then REQUEST_TIMEOUT_MS bounds the whole

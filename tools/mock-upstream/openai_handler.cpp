@@ -1,4 +1,5 @@
-// OpenAI-compatible routes: POST /v1/chat/completions (and /chat/completions), GET /v1/models.
+// OpenAI-compatible routes: POST /v1/chat/completions (and /chat/completions, and Azure OpenAI's
+// /openai/deployments/{deployment}/chat/completions), GET /v1/models.
 #include "openai_format.hpp"
 #include "openai_scenarios.hpp"
 #include "router.hpp"
@@ -97,7 +98,13 @@ awaitable<void> list_models(Exchange& exchange) {
 }
 
 bool is_chat_path(std::string_view path) {
-  return path == "/v1/chat/completions" || path == "/chat/completions";
+  if (path == "/v1/chat/completions" || path == "/chat/completions") return true;
+  // Azure OpenAI: /openai/deployments/{deployment}/chat/completions (the query carries api-version).
+  constexpr std::string_view azure_prefix = "/openai/deployments/", azure_suffix = "/chat/completions";
+  return path.size() > azure_prefix.size() + azure_suffix.size() && path.starts_with(azure_prefix) &&
+         path.ends_with(azure_suffix) &&
+         path.substr(azure_prefix.size(), path.size() - azure_prefix.size() - azure_suffix.size()).find('/') ==
+             std::string_view::npos;
 }
 
 bool is_models_path(std::string_view path) {

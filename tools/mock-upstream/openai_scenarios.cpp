@@ -339,6 +339,8 @@ ResponsePlan build_plan(const ChatRequest& request, const MockOptions& options) 
       body = completion_body(id, created, request.model, content, {}, "stop",
                              {request.prompt_tokens, std::max<std::size_t>(1, pieces.size())});
     }
+    // bad_json: a complete HTTP response whose JSON body is cut in the middle.
+    if (options.scenario == Scenario::bad_json) body.resize(body.size() / 2);
     // A cut or stalled JSON body stops halfway through.
     if (options.scenario == Scenario::drop || (options.scenario == Scenario::stall && options.stall_mid_stream)) {
       const auto half = body.size() / 2;

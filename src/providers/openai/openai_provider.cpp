@@ -5,6 +5,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "http/sse.hpp"
+#include "openai/json_text.hpp"
 #include "obs/metrics.hpp"
 #include "providers/openai/errors.hpp"
 
@@ -72,6 +73,11 @@ core::net::awaitable<void> OpenAIProvider::chat(const core::RequestContext& ctx,
     co_await sink.fail(err);
     co_return;
   }
+  if (!openai::is_json_object(body)) {
+    const auto err = core::ApiError::upstream_error("The upstream sent a malformed response body.");
+    co_await sink.fail(err);
+    co_return;
+  }
   co_await sink.relay_body(status, body);
 }
 
@@ -106,6 +112,10 @@ core::net::awaitable<void> OpenAIProvider::relay_stream(http::UpstreamCall& call
           in_stream_error = map_upstream_status(500, ev.data, {}, cfg_.name, cfg_.secrets);
           return;
         }
+      }
+      if (!openai::is_json_object(ev.data)) {  // never pass a broken event on: a client SDK would choke on it
+        in_stream_error = core::ApiError::upstream_error("The upstream sent a malformed stream event.");
+        return;
       }
       events.emplace_back(ev.raw);
     });

@@ -1,0 +1,51 @@
+#pragma once
+// Voice barge-in: a newer request of a session supersedes the older one still running (BARGE_IN=true).
+// A session is a proxy key name plus the request's session id (`session_id` field or `X-Session-Id`), so one
+// caller can never cancel another caller's requests.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+namespace sb::core {
+namespace net = boost::asio;
+
+class ActiveSessions {
+ public:
+  // One in-flight request of a session.
+  class Entry : public std::enable_shared_from_this<Entry> {
+   public:
+    Entry(std::string key, net::any_io_executor ex) : key_(std::move(key)), timer_(std::move(ex)) {}
+    [[nodiscard]] bool was_superseded() const { return superseded_.load(std::memory_order_acquire); }
+
+   private:
+    friend class ActiveSessions;
+    void supersede();  // any thread
+
+    std::string key_;
+    net::steady_timer timer_;
+    std::atomic<bool> superseded_{false};
+  };
+
+  // Registers a request under `key` (running on `ex`) and supersedes the request registered before it.
+  std::shared_ptr<Entry> claim(std::string key, net::any_io_executor ex);
+  // Unregisters `e` (a no-op when a newer request has already taken its place).
+  void release(const std::shared_ptr<Entry>& e);
+  [[nodiscard]] std::size_t size() const;
+
+  // Completes when a newer request of the same session claimed `e`; otherwise (and always when `e` is null)
+  // runs until it is cancelled: run it inside `||` with the work it may interrupt, on the executor given to
+  // claim().
+  static net::awaitable<void> wait(Entry* e);
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<Entry>> active_;
+};
+
+}  // namespace sb::core
