@@ -110,8 +110,8 @@ TEST(CredentialsCache, LongTermKeysNeverExpire) {
 }
 
 TEST(CredentialsCache, ConcurrentCallersShareOneRefresh) {
+  net::io_context io;  // outlives the fixture: its gate channel holds an executor of this context
   Fixture f;
-  net::io_context io;
   f.source->gate = std::make_shared<Gate>(io.get_executor(), 1);
   std::vector<std::string> keys;
   for (int i = 0; i < 8; ++i)
@@ -129,8 +129,8 @@ TEST(CredentialsCache, ConcurrentCallersShareOneRefresh) {
 }
 
 TEST(CredentialsCache, CallersOnTwoThreadsShareOneRefresh) {
+  net::io_context io_a, io_b;  // outlive the fixture (its gate channel)
   Fixture f;
-  net::io_context io_a, io_b;
   f.source->gate = std::make_shared<Gate>(io_a.get_executor(), 1);
   std::string key_a, key_b;
   auto getter = [&](std::string& out) {
@@ -155,8 +155,8 @@ TEST(CredentialsCache, CallersOnTwoThreadsShareOneRefresh) {
 
 TEST(CredentialsCache, ACancelledWaiterLeavesTheOthersServed) {
   using namespace net::experimental::awaitable_operators;  // NOLINT(google-build-using-namespace)
+  net::io_context io;  // outlives the fixture: its gate channel holds an executor of this context
   Fixture f;
-  net::io_context io;
   f.source->gate = std::make_shared<Gate>(io.get_executor(), 1);
   std::string patient;
   bool cancelled_side_won = false;
