@@ -209,16 +209,17 @@ net::awaitable<bool> UpstreamCall::start(bhttp::request<bhttp::string_body>& req
 
 net::awaitable<bool> UpstreamCall::read_some(std::string& out) {
   if (!parser_ || parser_->is_done()) co_return true;
-  char* tmp = read_buffer_.data();
+  if (!read_buffer_) read_buffer_ = std::make_unique_for_overwrite<char[]>(kReadBuffer);
+  char* tmp = read_buffer_.get();
   for (;;) {
     parser_->get().body().data = tmp;
-    parser_->get().body().size = read_buffer_.size();
+    parser_->get().body().size = kReadBuffer;
     conn_->tcp().expires_after(timeouts_.idle);
     auto [ec, n] = co_await conn_->with_stream(
         [&](auto& s) { return bhttp::async_read_some(s, conn_->buffer, *parser_, as_tuple); });
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) co_return fail(UpstreamFailure::io, ec, "read response body");
-    const std::size_t got = read_buffer_.size() - parser_->get().body().size;
+    const std::size_t got = kReadBuffer - parser_->get().body().size;
     out.append(tmp, got);
     if (got > 0 || parser_->is_done()) co_return true;
   }

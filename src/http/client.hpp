@@ -75,7 +75,11 @@ class UpstreamCall {
   UpstreamTimeouts timeouts_;
   std::unique_ptr<UpstreamConnection> conn_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
-  std::array<char, 16 * 1024> read_buffer_{};
+  // Body bytes land here before they are appended to the caller's string. Allocated on the first read and not
+  // zero-filled (a value-initialised 16 KiB array in every call cost a memset, a large-bin malloc and 16 KiB per
+  // open stream); SSE events are a few hundred bytes, so 4 KiB per read is plenty.
+  static constexpr std::size_t kReadBuffer = 4 * 1024;
+  std::unique_ptr<char[]> read_buffer_;
   UpstreamFailure failure_ = UpstreamFailure::none;
   std::string error_;
 };
