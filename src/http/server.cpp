@@ -127,7 +127,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     }
   }
 
-  // Limits checked once the head is in (its size is already bounded by the parser's header limit).
+  // Limits checked once the head is in.
   std::optional<core::ApiError> check_head(const bhttp::request_parser<bhttp::string_body>::value_type& msg) const {
     const auto& lim = server_.limits_;
     if (msg.target().size() > lim.max_url_bytes)
@@ -138,8 +138,20 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
                             std::nullopt,
                             "uri_too_long",
                             {}};
-    std::size_t fields = 0;
-    for (auto it = msg.begin(); it != msg.end() && fields <= lim.max_header_count; ++it) ++fields;
+    // The parser's header limit is checked per read, so a head arriving in pieces can slip past it: count again.
+    std::size_t fields = 0, head_bytes = msg.method_string().size() + msg.target().size() + 12;
+    for (auto it = msg.begin(); it != msg.end(); ++it) {
+      ++fields;
+      head_bytes += it->name_string().size() + it->value().size() + 4;
+    }
+    if (head_bytes > lim.max_header_bytes)
+      return core::ApiError{
+          431,
+          "Request headers are larger than the limit of " + std::to_string(lim.max_header_bytes) + " bytes.",
+          "invalid_request_error",
+          std::nullopt,
+          "request_header_fields_too_large",
+          {}};
     if (fields > lim.max_header_count)
       return core::ApiError{431,
                             "The request has more than " + std::to_string(lim.max_header_count) + " header fields.",

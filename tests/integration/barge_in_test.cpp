@@ -13,8 +13,6 @@ namespace json = boost::json;
 constexpr const char* kAlice = "sk-test-alice-0001";
 constexpr const char* kBob = "sk-test-bob-0002";
 
-json::object error_of(const std::string& body) { return parse_obj(body).at("error").as_object(); }
-
 // A slow stream: 40 chunks 50 ms apart (2 s).
 std::string slow_stream_body() { return chat_body(R"("mock":{"scenario":"text","chunks":40,"interval_ms":50})", true); }
 

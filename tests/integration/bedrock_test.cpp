@@ -15,10 +15,6 @@ constexpr const char* kSecretKey = "mock+upstream/bedrock/SECRET/key/0123456789"
 constexpr const char* kAgent = "AGENT12345";
 constexpr const char* kAlias = "ALIAS67890";
 
-json::object error_of(const std::string& body) {
-  return parse_obj(body).at("error").as_object();
-}
-
 std::string user_body(const std::string& text, bool stream, const std::string& extra = {}) {
   json::object b{{"messages", json::array{json::object{{"role", "user"}, {"content", text}}}}, {"stream", stream}};
   std::string s = json::serialize(b);

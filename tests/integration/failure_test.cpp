@@ -5,10 +5,6 @@ namespace sb::test {
 namespace {
 namespace json = boost::json;
 
-json::object error_of(const std::string& body) {
-  return parse_obj(body).at("error").as_object();
-}
-
 TEST_F(ProxyToMockUpstream, Upstream401IsNotTheCallersFaultAndLeaksNoKey) {
   const auto r =
       http_request(port(), "POST", "/v1/chat/completions", chat_body(R"("mock":{"scenario":"error","status":401})"));

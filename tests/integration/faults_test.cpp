@@ -10,8 +10,6 @@ namespace sb::test {
 namespace {
 namespace json = boost::json;
 
-json::object error_of(const std::string& body) { return parse_obj(body).at("error").as_object(); }
-
 void expect_healthy(unsigned short port) {
   EXPECT_EQ(http_request(port, "GET", "/healthz").status, 200);
   const auto r = http_stream(port, "/v1/chat/completions", chat_body({}, true));

@@ -69,6 +69,11 @@ inline boost::json::object parse_obj(const std::string& s) {
   return boost::json::parse(s).as_object();
 }
 
+// The `error` object of an OpenAI-format error body (or stream event).
+inline boost::json::object error_of(const std::string& body) {
+  return parse_obj(body).at("error").as_object();
+}
+
 // The chunks of a stream (JSON events, not [DONE] or comments).
 inline std::vector<boost::json::object> chunks(const StreamResponse& r) {
   std::vector<boost::json::object> out;
