@@ -69,79 +69,67 @@ net::awaitable<void> App::handle(http::Request& req, http::Responder& res) {
   const auto method = req.msg.method();
   const bool is_chat = path == "/v1/chat/completions" || path == "/chat/completions";
   auto only = [&](bhttp::verb v) { return method == v; };
+  auto not_allowed = [&] { return ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path)); };
 
+  // Every branch only decides; the one co_await comes after. GCC 12 miscompiles coroutines that keep a
+  // branch-scoped object with a destructor (an ApiError, a string, a rate-limit permit) alive across a co_await:
+  // in release builds that corrupted connections under load.
+  std::optional<ApiError> error;
+  int status = 200;
+  std::string_view content_type = "application/json";
+  std::string body;
+  std::optional<core::RateLimiter::Result> limit;  // held while the chat completion runs
+  bool run_chat = false;
+
+  const bool known = is_chat || path == "/v1/providers" || path == "/v1/models";
   if (path == "/healthz") {
-    if (!only(bhttp::verb::get)) {
-      const auto err = ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path));
-      co_await res.send_error(err);
-      co_return;
-    }
-    {
-      co_await res.send(200, "application/json", R"({"status":"ok"})");
-      co_return;
-    }
-  }
-  if (path == "/readyz") {
+    if (only(bhttp::verb::get))
+      body = R"({"status":"ok"})";
+    else
+      error = not_allowed();
+  } else if (path == "/readyz") {
     const auto* p = registry_.find(registry_.default_name());
     const bool ready = p && p->available();
-    {
-      co_await res.send(ready ? 200 : 503, "application/json",
-                        ready ? R"({"status":"ready"})" : R"({"status":"unavailable"})");
-      co_return;
+    status = ready ? 200 : 503;
+    body = ready ? R"({"status":"ready"})" : R"({"status":"unavailable"})";
+  } else if (requires_key(path) && !authorized(req)) {  // routes below are behind the proxy key when required
+    error = ApiError::invalid_api_key();
+  } else if (path == "/metrics") {  // Prometheus text format; open unless SWITCHBOARD_METRICS_AUTH=true
+    if (only(bhttp::verb::get)) {
+      content_type = obs::kMetricsContentType;
+      body = obs::metrics().render();
+    } else {
+      error = not_allowed();
     }
-  }
-  // Routes added below this line are behind the proxy key when requires_key() says so.
-  if (requires_key(path) && !authorized(req)) {
-    const auto err = ApiError::invalid_api_key();
-    co_await res.send_error(err);
-    co_return;
-  }
-  if (path == "/metrics") {  // Prometheus text format; open unless SWITCHBOARD_METRICS_AUTH=true
-    if (!only(bhttp::verb::get)) {
-      const auto err = ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path));
-      co_await res.send_error(err);
-      co_return;
-    }
-    const std::string text = obs::metrics().render();
-    co_await res.send(200, obs::kMetricsContentType, text);
-    co_return;
-  }
-  const bool known = is_chat || path == "/v1/providers" || path == "/v1/models";
-  if (!known) {
-    const auto err = ApiError::not_found(std::string(path));
-    co_await res.send_error(err);
-    co_return;
-  }
-  if (is_chat) {
+  } else if (!known) {
+    error = ApiError::not_found(std::string(path));
+  } else if (is_chat) {
     if (!only(bhttp::verb::post)) {
-      const auto err = ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path));
-      co_await res.send_error(err);
-      co_return;
+      error = not_allowed();
+    } else {
+      // Rate limits count chat completions only: they are what costs money and holds upstream connections.
+      std::string client = "key:" + req.key_name;
+      if (req.key_name.empty()) client = core::client_network(req.remote);
+      limit.emplace(limiter_.acquire(client));
+      for (auto& [name, value] : core::RateLimiter::headers(limit->decision)) res.add_header(name, value);
+      if (limit->decision.allowed)
+        run_chat = true;
+      else
+        error = core::RateLimiter::error(limit->decision);
     }
-    // Rate limits count chat completions only: they are what costs money and holds upstream connections.
-    std::string client = "key:" + req.key_name;
-    if (req.key_name.empty()) client = core::client_network(req.remote);
-    auto limit = limiter_.acquire(client);
-    auto limit_headers = core::RateLimiter::headers(limit.decision);
-    for (auto& [name, value] : limit_headers) res.add_header(name, value);
-    if (!limit.decision.allowed) {
-      const auto err = core::RateLimiter::error(limit.decision);
-      co_await res.send_error(err);
-      co_return;
-    }
-    {
-      co_await chat(req, res);
-      co_return;
-    }
+  } else if (!only(bhttp::verb::get)) {
+    error = not_allowed();
+  } else {
+    body = path == "/v1/providers" ? providers_json() : models_json();
   }
-  if (!only(bhttp::verb::get)) {
-    const auto err = ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path));
-    co_await res.send_error(err);
-    co_return;
+
+  if (run_chat) {
+    co_await chat(req, res);
+  } else if (error) {
+    co_await res.send_error(*error);
+  } else {
+    co_await res.send(status, content_type, body);
   }
-  // (Built before the co_await: GCC 12 double-destroys temporaries of a ?: inside a co_await expression.)
-  const std::string body = path == "/v1/providers" ? providers_json() : models_json();
-  co_await res.send(200, "application/json", body);
 }
 
 net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
@@ -172,23 +160,24 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
     obs::record_exchange(log, o, req.msg.body(), reply);  // metrics, message log
   };
 
+  // An error answered before any provider runs. Function-scoped on purpose: GCC 12 miscompiles coroutines
+  // that keep a branch-scoped object with a destructor alive across a co_await (see DESIGN notes).
+  core::Outcome early;
   const openai::ParseLimits parse_limits{settings_.max_json_depth, settings_.max_messages};
   auto parsed = openai::parse_chat_request(req.msg.body(), parse_limits);
-  if (!parsed) {
-    core::Outcome o;
-    o.error = parsed.error();
-    co_await res.send_error(parsed.error());
-    co_return finish_log(o);
+  if (!parsed) early.error = parsed.error();
+  if (early.error) {
+    co_await res.send_error(*early.error);
+    co_return finish_log(early);
   }
   const openai::ChatRequest& chat = *parsed;
   log.stream = chat.stream;
   log.session_id = chat.session_id ? std::string_view(*chat.session_id) : std::string_view(req.msg["x-session-id"]);
   auto route = core::route_request(registry_, chat);
-  if (!route) {
-    core::Outcome o;
-    o.error = route.error();
-    co_await res.send_error(route.error());
-    co_return finish_log(o);
+  if (!route) early.error = route.error();
+  if (early.error) {
+    co_await res.send_error(*early.error);
+    co_return finish_log(early);
   }
   log.provider = route->provider->name();
   log.model = route->model;
@@ -215,10 +204,22 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
   } release_turn{sessions_, turn};
   const core::ApiError superseded = core::ApiError::superseded();
 
+  // The sinks and the answer live at function scope (GCC 12: no branch-scoped object with a destructor across a
+  // co_await).
+  std::optional<core::StreamSink> stream_sink;
+  std::optional<core::CollectSink> collect_sink;
+  std::pair<int, std::string> answer;
   if (chat.stream) {
-    core::StreamSink sink(res, openai::ChunkEncoder(id, created, route->model, chat.include_usage), chat.include_usage,
-                          settings_.sse_keepalive);
-    sink.capture = obs::reply_capture(reply);
+    stream_sink.emplace(res, openai::ChunkEncoder(id, created, route->model, chat.include_usage), chat.include_usage,
+                        settings_.sse_keepalive);
+    stream_sink->capture = obs::reply_capture(reply);
+  } else {
+    collect_sink.emplace(id, created, route->model);
+    collect_sink->capture = obs::reply_capture(reply);
+  }
+
+  if (stream_sink) {
+    core::StreamSink& sink = *stream_sink;
     try {
       auto which = co_await (core::execute(*route, ctx, chat, sink, report) || res.wait_disconnect() ||
                              sink.keepalive() || core::ActiveSessions::wait(turn.get()));
@@ -239,8 +240,7 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
     co_return finish_log(sink.outcome);
   }
 
-  core::CollectSink sink(id, created, route->model);
-  sink.capture = obs::reply_capture(reply);
+  core::CollectSink& sink = *collect_sink;
   auto which = co_await (core::execute(*route, ctx, chat, sink, report) || res.wait_disconnect() ||
                          core::ActiveSessions::wait(turn.get()));
   if (which.index() == 1) {
@@ -254,9 +254,9 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
     sink.outcome.status = sink.outcome.error->status;
     co_await res.send_error(*sink.outcome.error);
   } else {
-    auto [status, body] = sink.response();
-    sink.outcome.status = status;
-    co_await res.send(status, "application/json", body);
+    answer = sink.response();
+    sink.outcome.status = answer.first;
+    co_await res.send(answer.first, "application/json", answer.second);
   }
   finish_log(sink.outcome);
 }

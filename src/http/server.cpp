@@ -207,12 +207,13 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       }
       set_deadline(Clock::now() + lim.request_timeout);
       auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, parser, as_tuple);
-      if (!ec) {
-        const auto err = check_head(parser.get());
-        if (err) {
-          co_await reply_and_close(*err);
-          co_return;
-        }
+      // A refusal is decided first and answered by one co_await at loop scope: GCC 12 miscompiles coroutines that
+      // keep a branch-scoped object with a destructor alive across a co_await.
+      std::optional<core::ApiError> refusal;
+      if (!ec) refusal = check_head(parser.get());
+      if (refusal) {
+        co_await reply_and_close(*refusal);
+        co_return;
       }
       if (!ec && !parser.is_done()) {
         if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
@@ -224,22 +225,20 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       if (ec) {
         if (ec == bhttp::error::end_of_stream || ec == net::error::eof || !socket().is_open()) co_return;
         if (ec == bhttp::error::body_limit) {
-          const auto err = core::ApiError::request_too_large(lim.max_body_bytes);
-          co_await reply_and_close(err);
+          refusal = core::ApiError::request_too_large(lim.max_body_bytes);
         } else if (ec == bhttp::error::header_limit) {
-          const core::ApiError err{
+          refusal = core::ApiError{
               431,
               "Request headers are larger than the limit of " + std::to_string(lim.max_header_bytes) + " bytes.",
               "invalid_request_error",
               std::nullopt,
               "request_header_fields_too_large",
               {}};
-          co_await reply_and_close(err);
         } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
-          const core::ApiError err{400, "Malformed HTTP request.", "invalid_request_error", std::nullopt,
+          refusal = core::ApiError{400, "Malformed HTTP request.", "invalid_request_error", std::nullopt,
                                    "bad_request", {}};
-          co_await reply_and_close(err);
         }
+        if (refusal) co_await reply_and_close(*refusal);
         co_return;
       }
 

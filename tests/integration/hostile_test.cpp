@@ -453,12 +453,12 @@ void run_worker(unsigned short port, std::uint64_t seed, int requests, Tally& t)
         if (sent && &r == &batch.front() && std::getenv("HOSTILE_DUMP")) {
           std::ofstream(std::getenv("HOSTILE_DUMP"), std::ios::binary) << previous_wire << "\n=====\n" << r.wire();
         }
-        // A reused keep-alive connection reset under load: seen at a rate of about 1 in 10,000 on a loaded 2-core
-        // machine, not yet explained (see the issue note). Counted and bounded below instead of failing outright.
+        // A reused keep-alive connection reset right after a keep-alive answer: this found a GCC 12 coroutine
+        // miscompilation in App::chat (release builds, under load). Counted separately, and a failure.
         if (sent && &r == &batch.front() && previous != "nothing" &&
-            c.last_error().find("reset") != std::string::npos) {
+            c.last_error().find("reset") != std::string::npos)
           ++t.resets;
-        } else if (sent && &r == &batch.front())
+        if (sent && &r == &batch.front())
           fail("connection closed without an answer (" + c.last_error() + "; after " + previous +
                    " on this connection)",
                r.wire());
@@ -520,7 +520,7 @@ TEST(Hostile, TenThousandMutatedRequestsNeverCrashOrHang) {
   }
   std::printf("hostile: seed %llu, %d requests (%d raw) in %.1f s: %d x 200, %d x 4xx, %d reused connections reset\n",
               static_cast<unsigned long long>(seed), all.requests, all.raw, secs, all.ok200, all.err4xx, all.resets);
-  EXPECT_LE(all.resets, all.requests / 2000) << "reused keep-alive connections were reset too often";
+  EXPECT_EQ(all.resets, 0) << "reused keep-alive connections were reset after a keep-alive answer";
   EXPECT_GE(all.requests, kRequests);
   for (const auto& f : all.failures) ADD_FAILURE() << "seed " << seed << ": " << f;
   EXPECT_GT(all.ok200, all.requests / 10) << "the generator must also produce valid requests";
