@@ -42,40 +42,38 @@ core::net::awaitable<void> OpenAIProvider::chat(const core::RequestContext& ctx,
   up.set("X-Request-Id", ctx.request_id);
   up.body() = openai::forward_body(req, model);
 
+  // Failures are decided into `failure` and answered by one co_await: GCC 12 miscompiles coroutines that keep a
+  // branch-scoped object with a destructor alive across a co_await.
   http::UpstreamCall call(*origin_, cfg_.timeouts);
+  std::optional<core::ApiError> failure;
+  std::string body;
   const auto sent = std::chrono::steady_clock::now();
   const bool started = co_await call.start(up);
   if (started) {  // time to the upstream's response headers
     const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - sent;
     obs::metrics().record_upstream_latency(cfg_.name, waited.count());
   }
-  if (!started) {
-    const auto err = map_transport_failure(call.failure(), cfg_.name);
-    co_await sink.fail(err);
-    co_return;
-  }
-  const int status = call.status();
-  if (status != 200) {
-    std::string body;
+  const int status = started ? call.status() : 0;
+  if (!started) failure = map_transport_failure(call.failure(), cfg_.name);
+  if (started && status != 200) {
     co_await call.read_all(body, 1024 * 1024);
-    const auto err = map_upstream_status(status, body, call.header("retry-after"), cfg_.name, cfg_.secrets);
-    co_await sink.fail(err);
+    failure = map_upstream_status(status, body, call.header("retry-after"), cfg_.name, cfg_.secrets);
+  }
+  if (failure) {
+    co_await sink.fail(*failure);
     co_return;
   }
   if (sink.streaming() && call.header("content-type").starts_with("text/event-stream")) {
     co_await relay_stream(call, sink);
     co_return;
   }
-  std::string body;
   const bool complete = co_await call.read_all(body, 64 * 1024 * 1024);
-  if (!complete) {
-    const auto err = map_transport_failure(call.failure(), cfg_.name);
-    co_await sink.fail(err);
-    co_return;
-  }
-  if (!openai::is_json_object(body)) {
-    const auto err = core::ApiError::upstream_error("The upstream sent a malformed response body.");
-    co_await sink.fail(err);
+  if (!complete)
+    failure = map_transport_failure(call.failure(), cfg_.name);
+  else if (!openai::is_json_object(body))
+    failure = core::ApiError::upstream_error("The upstream sent a malformed response body.");
+  if (failure) {
+    co_await sink.fail(*failure);
     co_return;
   }
   co_await sink.relay_body(status, body);
@@ -91,11 +89,10 @@ core::net::awaitable<void> OpenAIProvider::relay_stream(http::UpstreamCall& call
     bytes.clear();
     const bool got = co_await call.read_some(bytes);
     if (!got) {
-      const auto err = call.failure() == http::UpstreamFailure::timeout
-                           ? core::ApiError::upstream_timeout("The upstream stream stalled.")
-                           : core::ApiError::upstream_error("The upstream stream broke off.");
-      co_await sink.fail(err);
-      co_return;
+      in_stream_error = call.failure() == http::UpstreamFailure::timeout
+                            ? core::ApiError::upstream_timeout("The upstream stream stalled.")
+                            : core::ApiError::upstream_error("The upstream stream broke off.");
+      break;
     }
     events.clear();
     const bool ok = parser.feed(bytes, [&](const http::SseEvent& ev) {
@@ -126,16 +123,14 @@ core::net::awaitable<void> OpenAIProvider::relay_stream(http::UpstreamCall& call
         co_await sink.relay_event(e);
       }
     }
-    if (in_stream_error) {
-      co_await sink.fail(*in_stream_error);
-      co_return;
-    }
-    if (!ok) {
-      const auto err = core::ApiError::upstream_error("The upstream sent an oversized stream event.");
-      co_await sink.fail(err);
-      co_return;
-    }
-    if (call.done()) break;
+    if (!ok && !in_stream_error)
+      in_stream_error = core::ApiError::upstream_error("The upstream sent an oversized stream event.");
+    if (in_stream_error || call.done()) break;
+  }
+  // Every failure is answered here, by one co_await (see chat()).
+  if (in_stream_error) {
+    co_await sink.fail(*in_stream_error);
+    co_return;
   }
   if (done) co_await call.drain(std::chrono::milliseconds(250));
   // Ended without [DONE]: the sink turns this into an error event, never a silent truncation.
