@@ -79,17 +79,24 @@ core::net::awaitable<core::Expected<aws::Credentials, std::string>> BedrockAgent
 
 core::net::awaitable<void> BedrockAgentProvider::chat(const core::RequestContext& ctx, const openai::ChatRequest& req,
                                                       const std::string& /*model*/, core::ResponseSink& sink) {
+  // Failures are decided into `failure` and answered by one co_await on a named object: GCC 12 miscompiles
+  // coroutines that await with temporaries, or keep branch-scoped objects with destructors across a co_await.
+  std::optional<ApiError> failure;
   const bool streaming = sink.streaming();
   auto plan = bedrock::plan_invoke_agent(req, ctx.session_header, {streaming, spdlog::should_log(spdlog::level::debug)},
                                          http::uuid4);
-  if (!plan) {
-    co_await sink.fail(plan.error());
+  if (!plan) failure = plan.error();
+  if (failure) {
+    co_await sink.fail(*failure);
     co_return;
   }
   auto creds = co_await credentials();
   if (!creds) {
     spdlog::warn("request {}: {}: no AWS credentials: {}", ctx.request_id, cfg_.name, creds.error());
-    co_await sink.fail(no_credentials(cfg_.name));
+    failure = no_credentials(cfg_.name);
+  }
+  if (failure) {
+    co_await sink.fail(*failure);
     co_return;
   }
 
@@ -110,17 +117,17 @@ core::net::awaitable<void> BedrockAgentProvider::chat(const core::RequestContext
                 plan->history_messages);
 
   http::UpstreamCall call(*origin_, cfg_.timeouts);
-  const bool ok = co_await call.start(up);
-  if (!ok) {
-    co_await sink.fail(map_transport_failure(call.failure(), cfg_.name));
-    co_return;
-  }
   const bedrock::ErrorContext ectx{cfg_.name, cfg_.secrets};
-  if (call.status() != 200) {
-    std::string err;
-    co_await call.read_all(err, kMaxErrorBody);
-    co_await sink.fail(
-        bedrock::map_http_error(call.status(), call.header("x-amzn-ErrorType"), err, call.header("retry-after"), ectx));
+  std::string error_body;
+  const bool ok = co_await call.start(up);
+  if (!ok) failure = map_transport_failure(call.failure(), cfg_.name);
+  if (ok && call.status() != 200) {
+    co_await call.read_all(error_body, kMaxErrorBody);
+    failure = bedrock::map_http_error(call.status(), call.header("x-amzn-ErrorType"), error_body,
+                                      call.header("retry-after"), ectx);
+  }
+  if (failure) {
+    co_await sink.fail(*failure);
     co_return;
   }
 
@@ -154,8 +161,8 @@ core::net::awaitable<void> BedrockAgentProvider::chat(const core::RequestContext
     bytes.clear();
     const bool ok2 = co_await call.read_some(bytes);
     if (!ok2) {
-      co_await sink.fail(stream_broke(call.failure(), cfg_.name));
-      co_return;
+      failure = stream_broke(call.failure(), cfg_.name);
+      break;
     }
     auto fed = decoder.feed(bytes);
     for (const auto& m : fed.messages) {
@@ -169,15 +176,18 @@ core::net::awaitable<void> BedrockAgentProvider::chat(const core::RequestContext
     const bool ok3 = co_await deliver();
     if (!ok3) co_return;
   }
-  if (decoder.buffered() > 0) {
-    co_await sink.fail(ApiError::upstream_error("The stream from the upstream provider '" + cfg_.name +
-                                                "' ended in the middle of an event."));
+  if (!failure && decoder.buffered() > 0)
+    failure = ApiError::upstream_error("The stream from the upstream provider '" + cfg_.name +
+                                       "' ended in the middle of an event.");
+  if (failure) {
+    co_await sink.fail(*failure);
     co_return;
   }
   mapper.on_end(events);
   const bool ok4 = co_await deliver();
   if (!ok4) co_return;
-  co_await sink.usage({-1, -1, -1});
+  const core::Usage unknown_usage{-1, -1, -1};  // Bedrock Agents report no token counts
+  co_await sink.usage(unknown_usage);
   spdlog::debug("request {}: {}: session {}: {} chunks, {} traces, {} tool calls", ctx.request_id, cfg_.name,
                 plan->session_id, mapper.chunks(), mapper.traces(), mapper.tool_calls());
 }
