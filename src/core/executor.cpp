@@ -91,19 +91,21 @@ net::awaitable<void> execute(const Route& route, const RequestContext& ctx, cons
     for (int attempt = 1;; ++attempt) {
       GuardedSink guard(sink, p.timeouts.first_token.count() > 0);
       const auto which = co_await (p.chat(ctx, req, model, guard) || watch_deadlines(guard, Clock::now(), p.timeouts, deadline));
+      // Decided first, then awaited without branch-scoped objects (GCC 12 coroutine rule).
       std::optional<ApiError> err = guard.held_error();
-      if (which.index() == 1) {
+      const bool timed_out = which.index() == 1;
+      if (timed_out) {
         const Deadline d = std::get<1>(which);
-        ApiError timeout = ApiError::upstream_timeout(
+        err = ApiError::upstream_timeout(
             d == Deadline::first_token ? "The upstream provider '" + p.name() + "' sent no token in time."
                                        : "The request to the upstream provider '" + p.name() + "' ran out of time.");
-        if (guard.committed()) {  // too late to switch: end the stream clearly
-          co_await sink.fail(timeout);
-          p.breaker.record_failure();
-          co_return;
-        }
-        err = std::move(timeout);
-      } else if (!err) {
+      }
+      if (timed_out && guard.committed()) {  // too late to switch: end the stream clearly
+        co_await sink.fail(*err);
+        p.breaker.record_failure();
+        co_return;
+      }
+      if (!timed_out && !err) {
         co_await guard.flush();
         p.breaker.record_success();
         co_return;

@@ -136,12 +136,11 @@ net::awaitable<void> StreamSink::complete() {
     co_return;
   }
   if (!done_ && !finished_) {
-    const auto err = ApiError::upstream_error("The upstream ended the stream before it was complete.");
-    co_await fail(err);
-    {
-      co_await complete();
-      co_return;
-    }
+    // A static, not a branch-scoped local: GCC 12 miscompiles those across a co_await.
+    static const ApiError incomplete = ApiError::upstream_error("The upstream ended the stream before it was complete.");
+    co_await fail(incomplete);
+    co_await complete();
+    co_return;
   }
   if (!done_) co_await write(openai::ChunkEncoder::kDone);
   ended_ = true;
