@@ -90,6 +90,14 @@ ApiError ApiError::request_too_large(std::size_t limit) {
           "request_too_large",
           {}};
 }
+ApiError ApiError::headers_too_large(std::size_t limit) {
+  return {431,
+          "Request headers are larger than the limit of " + std::to_string(limit) + " bytes.",
+          "invalid_request_error",
+          std::nullopt,
+          "request_header_fields_too_large",
+          {}};
+}
 ApiError ApiError::superseded() {
   return {409,
           "A newer request of the same session (session_id / X-Session-Id) replaced this one (BARGE_IN).",

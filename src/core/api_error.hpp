@@ -23,6 +23,7 @@ struct ApiError {
   static ApiError unknown_provider(const std::string& name);
   static ApiError provider_unavailable(const std::string& name, const std::string& missing);
   static ApiError request_too_large(std::size_t limit);
+  static ApiError headers_too_large(std::size_t limit);
   static ApiError not_found(const std::string& target);
   static ApiError method_not_allowed(const std::string& method, const std::string& target);
   static ApiError invalid_api_key();

@@ -144,14 +144,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       ++fields;
       head_bytes += it->name_string().size() + it->value().size() + 4;
     }
-    if (head_bytes > lim.max_header_bytes)
-      return core::ApiError{
-          431,
-          "Request headers are larger than the limit of " + std::to_string(lim.max_header_bytes) + " bytes.",
-          "invalid_request_error",
-          std::nullopt,
-          "request_header_fields_too_large",
-          {}};
+    if (head_bytes > lim.max_header_bytes) return core::ApiError::headers_too_large(lim.max_header_bytes);
     if (fields > lim.max_header_count)
       return core::ApiError{431,
                             "The request has more than " + std::to_string(lim.max_header_count) + " header fields.",
@@ -227,13 +220,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         if (ec == bhttp::error::body_limit) {
           refusal = core::ApiError::request_too_large(lim.max_body_bytes);
         } else if (ec == bhttp::error::header_limit) {
-          refusal = core::ApiError{
-              431,
-              "Request headers are larger than the limit of " + std::to_string(lim.max_header_bytes) + " bytes.",
-              "invalid_request_error",
-              std::nullopt,
-              "request_header_fields_too_large",
-              {}};
+          refusal = core::ApiError::headers_too_large(lim.max_header_bytes);
         } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
           refusal = core::ApiError{400, "Malformed HTTP request.", "invalid_request_error", std::nullopt,
                                    "bad_request", {}};
