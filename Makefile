@@ -1,5 +1,5 @@
 # Convenience wrappers around the scripts and presets.
-.PHONY: run test test-asan test-tsan build format clean
+.PHONY: run test test-asan test-tsan fuzz build format clean
 run:
 	./scripts/run.sh
 test:
@@ -8,6 +8,8 @@ test-asan:
 	PRESET=asan ./scripts/test.sh
 test-tsan:
 	PRESET=tsan ./scripts/test.sh
+fuzz:
+	./tests/fuzz/run.sh 60
 build:
 	cmake --preset release && cmake --build --preset release
 format:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up, builds and runs the whole test suite (unit, integration, end-to-end).
 #   scripts/test.sh            release build
-#   PRESET=asan scripts/test.sh   the same suite under ASan+UBSan (also: tsan, debug)
+#   PRESET=asan scripts/test.sh   the same suite under ASan+UBSan, clang (also: tsan, debug)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PRESET=${PRESET:-release}

@@ -24,7 +24,7 @@ for t in "${targets[@]}"; do
   echo "== $t: ${secs}s"
   # -rss_limit_mb bounds memory; -timeout flags a single input running over 15 s as a hang.
   if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      "$build/$t" "$out/$t/corpus" "$out/seeds/$t" -max_total_time="$secs" -timeout=15 -rss_limit_mb=2048 \
+      "$build/tests/fuzz/$t" "$out/$t/corpus" "$out/seeds/$t" -max_total_time="$secs" -timeout=15 -rss_limit_mb=2048 \
       -max_len=65536 -artifact_prefix="$out/$t/" -print_final_stats=1 >"$out/$t/log" 2>&1; then
     echo "!! $t found a problem: $(ls "$out/$t"/crash-* "$out/$t"/leak-* "$out/$t"/timeout-* 2>/dev/null | head -3 | tr '\n' ' ')"
     tail -40 "$out/$t/log"
