@@ -19,6 +19,31 @@ struct ConfigError {
 
 int line_of(const YAML::Node& n) { return n.Mark().line + 1; }
 
+// Messages quote names and values from the file, which may hold any bytes: control characters are written as
+// escapes so that every error and warning stays one printable line.
+std::string one_line(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 [[noreturn]] void fail(const YAML::Node& n, const std::string& what) { throw ConfigError{line_of(n), what}; }
 
 std::string scalar(const YAML::Node& n, const std::string& key) {
@@ -58,8 +83,8 @@ void each(const YAML::Node& map, const std::set<std::string>& known, const std::
   for (const auto& kv : map) {
     const std::string key = kv.first.as<std::string>();
     if (!known.count(key)) {
-      warnings.push_back(file + ":" + std::to_string(line_of(kv.first)) + ": unknown key '" + key + "' in " + where +
-                         " (ignored)");
+      warnings.push_back(
+          one_line(file + ":" + std::to_string(line_of(kv.first)) + ": unknown key '" + key + "' in " + where + " (ignored)"));
       continue;
     }
     on(key, kv.second);
@@ -162,8 +187,8 @@ core::FileConfig parse(const YAML::Node& root, const std::string& file, std::vec
         static const std::set<std::string> mk{"name", "provider", "model", "fallbacks"};
         for (const auto& kv : m)
           if (!mk.count(kv.first.as<std::string>()))
-            warnings.push_back(file + ":" + std::to_string(line_of(kv.first)) + ": unknown key '" +
-                               kv.first.as<std::string>() + "' in model '" + r.name + "' (ignored)");
+            warnings.push_back(one_line(file + ":" + std::to_string(line_of(kv.first)) + ": unknown key '" +
+                                        kv.first.as<std::string>() + "' in model '" + r.name + "' (ignored)"));
         cfg.models.push_back(std::move(r));
       }
     }
@@ -213,9 +238,9 @@ core::Expected<core::FileConfig, std::string> parse_yaml_config(const std::strin
       fail(root["default_provider"], "default_provider '" + cfg.default_provider + "' is not a known provider");
     return cfg;
   } catch (const ConfigError& e) {
-    return file_name + ":" + std::to_string(e.line) + ": " + e.what;
+    return one_line(file_name + ":" + std::to_string(e.line) + ": " + e.what);
   } catch (const YAML::Exception& e) {
-    return file_name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg;
+    return one_line(file_name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
 }
 

@@ -114,3 +114,20 @@ TEST(ExpandEnv, ReplacesEveryReference) {
 
 }  // namespace
 }  // namespace sb::app
+
+// Found by fuzz_config: a name holding a newline (here a YAML escape; the fuzzer used raw control bytes) made a
+// two-line error. Errors and warnings quote such values with escapes and stay one line.
+TEST(YamlConfig, ErrorsAndWarningsStayOneLineWhateverTheFileHolds) {
+  std::vector<std::string> w;
+  auto r = sb::app::parse_yaml_config("models:\n  - name: \"voice\\nline two\\u0001\"\n    provider: nowhere\n", "cfg.yaml", w);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().find('\n'), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("voice\\nline two\\x01"), std::string::npos) << r.error();
+
+  w.clear();
+  r = sb::app::parse_yaml_config("providers:\n  a:\n    type: openai\n    \"odd\\nkey\": 1\n", "cfg.yaml", w);
+  ASSERT_TRUE(r) << r.error();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].find('\n'), std::string::npos) << w[0];
+  EXPECT_NE(w[0].find("odd\\nkey"), std::string::npos) << w[0];
+}
