@@ -46,6 +46,9 @@ class ConnectionBase {
     if (t < timer_.expiry()) timer_.cancel();
   }
   const ServerLimits& limits() const { return server_.limits_; }
+  // The client's end of the connection is closed (EOF or error seen while a request was running). The reactor
+  // reports that only once: a later read would wait for an event that never comes, so serve() must not try.
+  void mark_peer_closed() { peer_closed_ = true; }
 
  protected:
   ConnectionBase(Server& server, const net::any_io_executor& ex) : server_(server), timer_(ex) {}
@@ -55,6 +58,7 @@ class ConnectionBase {
   beast::flat_buffer buffer_;
   Clock::time_point deadline_ = Clock::time_point::max();
   net::ip::address remote_;
+  bool peer_closed_ = false;
 };
 
 // One client connection over `Stream`: tcp::socket (plain HTTP) or ssl::stream<tcp::socket> (HTTPS). The session
@@ -192,6 +196,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       parser.header_limit(static_cast<std::uint32_t>(lim.max_header_bytes));
       parser.body_limit(lim.max_body_bytes);
       if (buffer_.size() == 0) {
+        if (peer_closed_) co_return;  // answered everything the client sent before it closed its side
         set_deadline(Clock::now() + lim.idle_timeout);
         const auto space = buffer_.prepare(4096);
         auto [ec, n] = co_await stream_.async_read_some(space, as_tuple);
@@ -395,6 +400,8 @@ net::awaitable<void> Responder::wait_disconnect() {
     }
     const auto space = buf.prepare(4096);
     auto [ec, n] = co_await conn_.read_some(space);
+    // EOF or an error: remembered even when the request has already won the race and this result is dropped.
+    if (ec && ec != net::error::operation_aborted) conn_.mark_peer_closed();
     if (ec) co_return;
     buf.commit(n);
   }

@@ -1,9 +1,15 @@
 // The server itself, on the mock provider: routes, limits, ids, lifecycle.
+#include <poll.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
 #include "harness.hpp"
 
 namespace sb::test {
 namespace {
 namespace json = boost::json;
+namespace net = boost::asio;
 
 class MockProviderServer : public ::testing::Test {
  protected:
@@ -88,6 +94,42 @@ TEST_F(MockProviderServer, KeepAliveServesSeveralRequestsOnOneConnection) {
   std::size_t n = 0;
   for (std::size_t p = out.find("HTTP/1.1 200"); p != std::string::npos; p = out.find("HTTP/1.1 200", p + 1)) ++n;
   EXPECT_EQ(n, 3u) << out;
+}
+
+// Found by fuzz_http_server: a client that sends its request and closes its side at once (half-close). The
+// server saw the EOF while the request ran, the request won the race, and the EOF was lost: the connection then
+// sat until the idle timeout. Now it closes as soon as everything sent has been answered.
+TEST(HalfClose, ConnectionClosesRightAfterTheLastAnswer) {
+  auto proxy = start_switchboard({{"MOCK_INTERVAL_MS", "0"}, {"IDLE_TIMEOUT_MS", "30000"}});
+  const std::string body = chat_body();
+  const std::string chat = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  for (int i = 0; i < 20; ++i) {
+    net::io_context io;
+    net::ip::tcp::socket s(io);
+    s.connect({net::ip::make_address("127.0.0.1"), proxy->port()});
+    net::write(s, net::buffer(chat));
+    s.shutdown(net::ip::tcp::socket::shutdown_send);
+    const auto start = std::chrono::steady_clock::now();
+    std::string out;
+    char tmp[4096];
+    boost::system::error_code ec;
+    bool closed = false;
+    while (!closed) {
+      pollfd pfd{s.native_handle(), POLLIN, 0};
+      if (::poll(&pfd, 1, 5000) != 1) break;  // still open 5 s on: the bug (the idle timeout is 30 s)
+      const std::size_t n = s.read_some(net::buffer(tmp), ec);
+      out.append(tmp, n);
+      closed = static_cast<bool>(ec);
+    }
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_TRUE(closed) << "round " << i << ": the connection stayed open after " << out;
+    EXPECT_LT(took, std::chrono::seconds(5));
+    // Either answered (the request won) or cut as a hang-up (the EOF won): both end the connection at once.
+    if (!out.empty()) {
+      EXPECT_TRUE(out.starts_with("HTTP/1.1 200")) << out;
+    }
+  }
 }
 
 TEST_F(MockProviderServer, SigtermDrainsAnInFlightStreamThenExitsZero) {
