@@ -5,6 +5,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
@@ -135,20 +136,55 @@ void clear_connection_pool() {
 
 // ---- UpstreamCall -----------------------------------------------------------------------------
 
+// Shared with the timer's handler, which may run after the call is gone (it then finds `conn` null).
+struct UpstreamCall::Watch {
+  explicit Watch(const net::any_io_executor& ex) : timer(ex) {}
+  net::steady_timer timer;
+  Clock::time_point deadline = Clock::time_point::max();
+  UpstreamConnection* conn = nullptr;  // null once the call is over
+  bool armed = false;
+  bool fired = false;
+
+  static void arm(const std::shared_ptr<Watch>& w) {
+    w->armed = true;
+    w->timer.expires_at(w->deadline);
+    w->timer.async_wait([w](const boost::system::error_code& ec) {
+      if (ec) return;  // re-armed or the call ended: whoever cancelled has the state in hand
+      w->armed = false;
+      if (w->conn == nullptr) return;
+      if (Clock::now() < w->deadline) return arm(w);  // the deadline moved on meanwhile: sleep until the new one
+      w->fired = true;
+      boost::system::error_code ignored;
+      w->conn->tcp().socket().close(ignored);  // the pending operation fails; fail() reports a timeout
+    });
+  }
+};
+
+void UpstreamCall::set_deadline(Clock::time_point t, const net::any_io_executor& ex) {
+  if (!watch_) watch_ = std::make_shared<Watch>(ex);
+  watch_->conn = conn_.get();
+  watch_->deadline = t;
+  if (!watch_->armed || t < watch_->timer.expiry()) Watch::arm(watch_);
+}
+
 UpstreamCall::UpstreamCall(Origin origin, UpstreamTimeouts timeouts)
     : origin_(std::move(origin)), timeouts_(timeouts) {}
 
 UpstreamCall::~UpstreamCall() {
+  if (watch_) {
+    watch_->conn = nullptr;
+    watch_->timer.cancel();
+  }
   if (conn_ && parser_ && parser_->is_done() && parser_->keep_alive() && failure_ == UpstreamFailure::none) {
-    conn_->tcp().expires_never();
     give_back(std::move(conn_));
   }
   // Otherwise the connection closes here: a half-read or cancelled response is never reused.
 }
 
 bool UpstreamCall::fail(UpstreamFailure kind, const boost::system::error_code& ec, std::string_view phase) {
-  failure_ = ec == beast::error::timeout ? UpstreamFailure::timeout : kind;
-  error_ = std::string(phase) + ": " + (ec == beast::error::timeout ? std::string("timed out") : ec.message());
+  const bool timed_out = ec == beast::error::timeout || (watch_ && watch_->fired);
+  failure_ = timed_out ? UpstreamFailure::timeout : kind;
+  error_ = std::string(phase) + ": " + (timed_out ? std::string("timed out") : ec.message());
   if (conn_) {
     boost::system::error_code ignored;
     conn_->tcp().socket().close(ignored);
@@ -158,6 +194,7 @@ bool UpstreamCall::fail(UpstreamFailure kind, const boost::system::error_code& e
 
 net::awaitable<bool> UpstreamCall::attempt(const bhttp::request<bhttp::string_body>& req, bool& reused) {
   auto ex = co_await net::this_coro::executor;
+  if (watch_) watch_->conn = nullptr;  // set again with the next deadline, once the connection is chosen
   conn_ = take_idle(origin_.key());
   reused = conn_ != nullptr;
   if (!conn_) {
@@ -178,8 +215,9 @@ net::awaitable<bool> UpstreamCall::attempt(const bhttp::request<bhttp::string_bo
       auto [hec] = co_await conn_->tls->async_handshake(ssl::stream_base::client, as_tuple);
       if (hec) co_return fail(UpstreamFailure::connect, hec, "TLS handshake with " + origin_.host);
     }
+    conn_->tcp().expires_never();  // the connect timeout covered connect and handshake; the watch takes over
   }
-  conn_->tcp().expires_after(timeouts_.first_byte);
+  set_deadline(Clock::now() + timeouts_.first_byte, ex);
   auto [wec, wn] = co_await conn_->with_stream([&](auto& s) { return bhttp::async_write(s, req, as_tuple); });
   if (wec) co_return fail(UpstreamFailure::io, wec, "send request");
   parser_.emplace();
@@ -201,6 +239,7 @@ net::awaitable<bool> UpstreamCall::start(bhttp::request<bhttp::string_body>& req
   if (!ok && reused && failure_ == UpstreamFailure::io) {
     failure_ = UpstreamFailure::none;
     error_.clear();
+    if (watch_) watch_->conn = nullptr;
     conn_.reset();
     ok = co_await attempt(req, reused);
   }
@@ -214,7 +253,7 @@ net::awaitable<bool> UpstreamCall::read_some(std::string& out) {
   for (;;) {
     parser_->get().body().data = tmp;
     parser_->get().body().size = kReadBuffer;
-    conn_->tcp().expires_after(timeouts_.idle);
+    set_deadline(Clock::now() + timeouts_.idle, conn_->tcp().get_executor());
     auto [ec, n] = co_await conn_->with_stream(
         [&](auto& s) { return bhttp::async_read_some(s, conn_->buffer, *parser_, as_tuple); });
     if (ec == bhttp::error::need_buffer) ec = {};
