@@ -242,6 +242,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       Responder responder(*this, req);
       set_deadline(Clock::time_point::max());
       ++server_.busy_connections_;
+      server_.requests_started_.fetch_add(1, std::memory_order_relaxed);
       struct Busy {
         std::atomic<std::size_t>& n;
         ~Busy() { --n; }

@@ -105,6 +105,9 @@ class Server {
 
   [[nodiscard]] std::size_t active_connections() const { return active_connections_.load(); }
   [[nodiscard]] bool draining() const { return draining_.load(); }
+  // Requests being handled right now, and handled since start (for the idle-time memory trim).
+  [[nodiscard]] std::size_t busy_requests() const { return busy_connections_.load(); }
+  [[nodiscard]] std::uint64_t requests_started() const { return requests_started_.load(std::memory_order_relaxed); }
 
  private:
   friend class ConnectionBase;
@@ -125,6 +128,7 @@ class Server {
   std::atomic<std::size_t> active_connections_{0};
   std::atomic<std::size_t> rejecting_connections_{0};
   std::atomic<std::size_t> busy_connections_{0};
+  std::atomic<std::uint64_t> requests_started_{0};
   std::atomic<bool> draining_{false};
 };
 
