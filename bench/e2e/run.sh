@@ -13,6 +13,7 @@
 #   --prio     run every benchmark process at nice -20 (root only): less noise from other work on the box
 #   --rt       run every benchmark process SCHED_FIFO 10 (root only; the kernel still keeps 5% for others):
 #              on a box busy with other work (e.g. compilers) this is what makes µs-level numbers repeatable
+# SB_LD_PRELOAD=/path/lib.so preloads a library into switchboard only (e.g. to try another malloc).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -25,7 +26,7 @@ LOGS=1
 PRIO=0
 OUT=""
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 while (($#)); do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -226,7 +227,7 @@ start_switchboard() {
   local port=$1
   # Clean environment and a working directory without .env: only what this benchmark sets.
   (cd "$TMP" && exec env -i PATH="$PATH" HOME="$TMP" OPENAI_API_KEY=sk-bench \
-    OPENAI_BASE_URL="http://127.0.0.1:$MOCK_PORT/v1" LOG_LEVEL=$SB_LEVEL \
+    OPENAI_BASE_URL="http://127.0.0.1:$MOCK_PORT/v1" LOG_LEVEL=$SB_LEVEL ${SB_LD_PRELOAD:+LD_PRELOAD=$SB_LD_PRELOAD} \
     "${SUT[@]}" "$SWITCHBOARD" --host 127.0.0.1 --port "$port" --threads 1 \
     >"$TMP/switchboard.out" 2>"$TMP/switchboard.log") &
   SB_PID=$!
