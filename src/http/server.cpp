@@ -393,13 +393,16 @@ net::awaitable<void> Responder::end_stream() {
 
 net::awaitable<void> Responder::wait_disconnect() {
   auto& buf = conn_.buffer();
+  // A stream may hold its connection for minutes: hand back the request's read space (4 KiB) and notice the
+  // hang-up with a small one; the next request on this connection allocates it again.
+  if (buf.size() == 0) buf.shrink_to_fit();
   for (;;) {
     if (buf.size() > 64 * 1024) {  // a client pipelining this much is not waiting for us: stop reading
       net::steady_timer forever(conn_.executor(), Clock::time_point::max());
       co_await forever.async_wait(as_tuple);
       co_return;
     }
-    const auto space = buf.prepare(4096);
+    const auto space = buf.prepare(buf.size() == 0 ? 512 : 4096);
     auto [ec, n] = co_await conn_.read_some(space);
     // EOF or an error: remembered even when the request has already won the race and this result is dropped.
     if (ec && ec != net::error::operation_aborted) conn_.mark_peer_closed();
