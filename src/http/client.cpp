@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
@@ -128,6 +129,27 @@ void give_back(std::unique_ptr<UpstreamConnection> c) {
   list.push_back(std::move(c));
 }
 
+// "METHOD target HTTP/1.1", the fields as given, a blank line. `start()` has set Host, keep-alive and
+// Content-Length (prepare_payload), so the body follows as is.
+std::string serialize_head(const bhttp::request<bhttp::string_body>& req) {
+  std::size_t size = req.method_string().size() + req.target().size() + 14;
+  for (const auto& f : req) size += f.name_string().size() + f.value().size() + 4;
+  std::string head;
+  head.reserve(size);
+  head += req.method_string();
+  head += ' ';
+  head += req.target();
+  head += " HTTP/1.1\r\n";
+  for (const auto& f : req) {
+    head += f.name_string();
+    head += ": ";
+    head += f.value();
+    head += "\r\n";
+  }
+  head += "\r\n";
+  return head;
+}
+
 }  // namespace
 
 void clear_connection_pool() {
@@ -218,7 +240,11 @@ net::awaitable<bool> UpstreamCall::attempt(const bhttp::request<bhttp::string_bo
     conn_->tcp().expires_never();  // the connect timeout covered connect and handshake; the watch takes over
   }
   set_deadline(Clock::now() + timeouts_.first_byte, ex);
-  auto [wec, wn] = co_await conn_->with_stream([&](auto& s) { return bhttp::async_write(s, req, as_tuple); });
+  // The head is written out here in one string and sent with the body in one gather write: Beast's serializer
+  // walks its buffer sequences field by field on every partial write (~12% of a request's instructions).
+  const std::string head = serialize_head(req);
+  const std::array<net::const_buffer, 2> bufs{net::buffer(head), net::buffer(req.body())};
+  auto [wec, wn] = co_await conn_->with_stream([&](auto& s) { return net::async_write(s, bufs, as_tuple); });
   if (wec) co_return fail(UpstreamFailure::io, wec, "send request");
   parser_.emplace();
   parser_->body_limit(boost::none);
