@@ -2,7 +2,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startProxy, startUpstream } from './lib.mjs';
+import { collectStream as collect, startProxy, startUpstream } from './lib.mjs';
 
 const BEDROCK_ENV = {
   AGENT_ID: 'AGENT12345',
@@ -27,30 +27,6 @@ before(async () => {
 after(async () => {
   await Promise.all([proxy?.stop(), replica?.stop(), upstream?.stop()]);
 });
-
-async function collect(stream) {
-  const out = { text: '', deltas: [], times: [], finish: null, usage: null, tools: {}, model: null };
-  const start = performance.now();
-  for await (const chunk of stream) {
-    out.model ??= chunk.model;
-    if (chunk.usage) out.usage = chunk.usage;
-    for (const c of chunk.choices) {
-      if (c.delta?.content) {
-        out.text += c.delta.content;
-        out.deltas.push(c.delta.content);
-        out.times.push(performance.now() - start);
-      }
-      for (const t of c.delta?.tool_calls ?? []) {
-        const slot = (out.tools[t.index] ??= { id: '', name: '', args: '' });
-        if (t.id) slot.id = t.id;
-        if (t.function?.name) slot.name = t.function.name;
-        slot.args += t.function?.arguments ?? '';
-      }
-      if (c.finish_reason) out.finish = c.finish_reason;
-    }
-  }
-  return out;
-}
 
 const user = (content) => [{ role: 'user', content }];
 

@@ -38,3 +38,30 @@ export async function startUpstream() {
 export async function startProxy(env = {}) {
   return start(SWITCHBOARD_BIN, ['--port', '0', '--env-file', '/dev/null'], { MOCK_INTERVAL_MS: '2', ...env });
 }
+
+// Reads an `openai` client stream to the end: the text, each content delta with its arrival time (ms after the
+// call), the raw chunks, tool calls assembled by index, the finish reason, usage and the model.
+export async function collectStream(stream) {
+  const out = { text: '', deltas: [], times: [], chunks: [], finish: null, usage: null, tools: {}, model: null };
+  const start = performance.now();
+  for await (const chunk of stream) {
+    out.chunks.push(chunk);
+    out.model ??= chunk.model;
+    if (chunk.usage) out.usage = chunk.usage;
+    for (const c of chunk.choices) {
+      if (c.delta?.content) {
+        out.text += c.delta.content;
+        out.deltas.push(c.delta.content);
+        out.times.push(performance.now() - start);
+      }
+      for (const t of c.delta?.tool_calls ?? []) {
+        const slot = (out.tools[t.index] ??= { id: '', name: '', args: '' });
+        if (t.id) slot.id = t.id;
+        if (t.function?.name) slot.name = t.function.name;
+        slot.args += t.function?.arguments ?? '';
+      }
+      if (c.finish_reason) out.finish = c.finish_reason;
+    }
+  }
+  return out;
+}

@@ -2,7 +2,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startProxy, startUpstream } from './lib.mjs';
+import { collectStream as collect, startProxy, startUpstream } from './lib.mjs';
 
 const UPSTREAM_KEY = 'sk-e2e-upstream-secret-abcdef123456';
 let upstream, viaUpstream, viaMock, clientUp, clientMock;
@@ -20,25 +20,6 @@ after(async () => {
 });
 
 const messages = [{ role: 'user', content: 'Say hello' }];
-
-async function collect(stream) {
-  const out = { text: '', chunks: [], finish: null, usage: null, tools: {} };
-  for await (const chunk of stream) {
-    out.chunks.push(chunk);
-    if (chunk.usage) out.usage = chunk.usage;
-    for (const c of chunk.choices) {
-      if (c.delta?.content) out.text += c.delta.content;
-      for (const t of c.delta?.tool_calls ?? []) {
-        const slot = (out.tools[t.index] ??= { id: '', name: '', args: '' });
-        if (t.id) slot.id = t.id;
-        if (t.function?.name) slot.name = t.function.name;
-        slot.args += t.function?.arguments ?? '';
-      }
-      if (c.finish_reason) out.finish = c.finish_reason;
-    }
-  }
-  return out;
-}
 
 describe('through the proxy to an OpenAI-compatible upstream', () => {
   test('non-streaming completion', async () => {
