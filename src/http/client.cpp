@@ -182,8 +182,7 @@ struct UpstreamCall::Watch {
   }
 };
 
-void UpstreamCall::set_deadline(Clock::time_point t, const net::any_io_executor& ex) {
-  if (!watch_) watch_ = std::make_shared<Watch>(ex);
+void UpstreamCall::set_deadline(Clock::time_point t) {
   watch_->conn = conn_.get();
   watch_->deadline = t;
   if (!watch_->armed || t < watch_->timer.expiry()) Watch::arm(watch_);
@@ -216,7 +215,8 @@ bool UpstreamCall::fail(UpstreamFailure kind, const boost::system::error_code& e
 
 net::awaitable<bool> UpstreamCall::attempt(const bhttp::request<bhttp::string_body>& req, bool& reused) {
   auto ex = co_await net::this_coro::executor;
-  if (watch_) watch_->conn = nullptr;  // set again with the next deadline, once the connection is chosen
+  if (!watch_) watch_ = std::make_shared<Watch>(ex);
+  watch_->conn = nullptr;  // set again with the next deadline, once the connection is chosen
   conn_ = take_idle(origin_.key());
   reused = conn_ != nullptr;
   if (!conn_) {
@@ -239,7 +239,7 @@ net::awaitable<bool> UpstreamCall::attempt(const bhttp::request<bhttp::string_bo
     }
     conn_->tcp().expires_never();  // the connect timeout covered connect and handshake; the watch takes over
   }
-  set_deadline(Clock::now() + timeouts_.first_byte, ex);
+  set_deadline(Clock::now() + timeouts_.first_byte);
   // The head is written out here in one string and sent with the body in one gather write: Beast's serializer
   // walks its buffer sequences field by field on every partial write (~12% of a request's instructions).
   const std::string head = serialize_head(req);
@@ -265,7 +265,7 @@ net::awaitable<bool> UpstreamCall::start(bhttp::request<bhttp::string_body>& req
   if (!ok && reused && failure_ == UpstreamFailure::io) {
     failure_ = UpstreamFailure::none;
     error_.clear();
-    if (watch_) watch_->conn = nullptr;
+    watch_->conn = nullptr;
     conn_.reset();
     ok = co_await attempt(req, reused);
   }
@@ -279,7 +279,7 @@ net::awaitable<bool> UpstreamCall::read_some(std::string& out) {
   for (;;) {
     parser_->get().body().data = tmp;
     parser_->get().body().size = kReadBuffer;
-    set_deadline(Clock::now() + timeouts_.idle, conn_->tcp().get_executor());
+    set_deadline(Clock::now() + timeouts_.idle);
     auto [ec, n] = co_await conn_->with_stream(
         [&](auto& s) { return bhttp::async_read_some(s, conn_->buffer, *parser_, as_tuple); });
     if (ec == bhttp::error::need_buffer) ec = {};

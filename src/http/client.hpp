@@ -3,7 +3,6 @@
 // up) aborts the pending operation and closes the connection instead of returning it to the pool.
 #pragma once
 #include <array>
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -71,7 +70,7 @@ class UpstreamCall {
  private:
   net::awaitable<bool> attempt(const boost::beast::http::request<boost::beast::http::string_body>& req, bool& reused);
   bool fail(UpstreamFailure kind, const boost::system::error_code& ec, std::string_view phase);
-  void set_deadline(std::chrono::steady_clock::time_point t, const net::any_io_executor& ex);
+  void set_deadline(std::chrono::steady_clock::time_point t);  // after attempt() made the watch
 
   // The first-byte and idle timeouts: one lazily re-armed timer per call that closes the connection when its
   // deadline passes. Moving the deadline later (every body read) costs an assignment, not a timer operation.
