@@ -1,55 +1,109 @@
 #include "http/sse.hpp"
 
+#include <algorithm>
+
 namespace sb::http {
 
-// Position just past the blank line that ends the event starting at `from`, or npos.
-std::size_t SseParser::find_event_end(std::size_t from) {
-  std::size_t i = std::max(from, from == 0 ? scan_from_ : from);
-  scan_from_ = 0;
-  const std::size_t n = buf_.size();
-  for (; i < n; ++i) {
-    const char c = buf_[i];
-    if (c != '\n' && c != '\r') continue;
+void SseParser::push(std::string_view bytes) {
+  if (pos_ != 0 || borrowed_) keep_tail();  // next() has not returned false since the last push: keep what is left
+  if (tail_.empty()) {
+    view_ = bytes;  // the common case: events start at a read boundary, nothing is copied
+    borrowed_ = true;
+    scan_ = 0;
+    return;
+  }
+  tail_.append(bytes);  // scan_ stays: where the search in tail_ resumes
+  view_ = tail_;
+}
+
+bool SseParser::next(SseEvent& ev) {
+  const std::size_t end = find_event_end();
+  if (end == std::string_view::npos) {
+    keep_tail();
+    return false;
+  }
+  parse_event(view_.substr(pos_, end - pos_), ev);
+  pos_ = end;
+  scan_ = end;
+  return true;
+}
+
+// Moves the bytes not taken yet into tail_ (owned), so that view_ is tail_ from its start.
+void SseParser::keep_tail() {
+  if (borrowed_) {
+    tail_.assign(view_.data() + pos_, view_.size() - pos_);
+  } else {
+    tail_.erase(0, pos_);
+  }
+  scan_ = scan_ > pos_ ? scan_ - pos_ : 0;
+  pos_ = 0;
+  borrowed_ = false;
+  view_ = tail_;
+}
+
+// Position just past the blank line that ends the event starting at pos_, or npos (then scan_ is where to resume:
+// a few bytes back, as a line ending may be split across reads).
+std::size_t SseParser::find_event_end() {
+  const std::size_t n = view_.size();
+  const char* s = view_.data();
+  std::size_t i = std::max(pos_, scan_);
+  while (i < n) {
+    const char c = s[i];
+    if (c != '\n' && c != '\r') {
+      ++i;
+      continue;
+    }
     // A line ends at i; the event ends if the next line is empty.
     std::size_t next = i + 1;
     if (c == '\r') {
-      if (next >= n) return std::string::npos;  // need to see whether '\n' follows
-      if (buf_[next] == '\n') ++next;
+      if (next >= n) break;  // need to see whether '\n' follows
+      if (s[next] == '\n') ++next;
     }
-    if (next >= n) return std::string::npos;
-    if (buf_[next] == '\n') return next + 1;
-    if (buf_[next] == '\r') {
-      if (next + 1 >= n) return std::string::npos;
-      return buf_[next + 1] == '\n' ? next + 2 : next + 1;
+    if (next >= n) break;
+    if (s[next] == '\n') return next + 1;
+    if (s[next] == '\r') {
+      if (next + 1 >= n) break;
+      return s[next + 1] == '\n' ? next + 2 : next + 1;
     }
-    i = next - 1;
+    i = next;
   }
-  return std::string::npos;
+  scan_ = std::max(pos_, n >= 3 ? n - 3 : 0);
+  return std::string_view::npos;
 }
 
-SseEvent SseParser::parse_event(std::string_view raw) {
-  SseEvent ev;
+void SseParser::parse_event(std::string_view raw, SseEvent& ev) {
   ev.raw = raw;
+  ev.event = {};
+  ev.data = {};
+  ev.has_data = false;
+  bool joined = false;  // more than one data line: the value lives in data_
   std::size_t pos = 0;
-  while (pos < raw.size()) {
-    std::size_t eol = raw.find_first_of("\r\n", pos);
-    if (eol == std::string_view::npos) eol = raw.size();
+  const std::size_t n = raw.size();
+  while (pos < n) {
+    std::size_t eol = pos;
+    while (eol < n && raw[eol] != '\n' && raw[eol] != '\r') ++eol;
     const std::string_view line = raw.substr(pos, eol - pos);
-    pos = eol + ((eol + 1 < raw.size() && raw[eol] == '\r' && raw[eol + 1] == '\n') ? 2 : 1);
+    pos = eol + ((eol + 1 < n && raw[eol] == '\r' && raw[eol + 1] == '\n') ? 2 : 1);
     if (line.empty() || line.front() == ':') continue;
     const std::size_t colon = line.find(':');
     const std::string_view field = line.substr(0, colon);
     std::string_view value = colon == std::string_view::npos ? std::string_view() : line.substr(colon + 1);
     if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
     if (field == "data") {
-      if (ev.has_data) ev.data.push_back('\n');
-      ev.data.append(value);
+      if (!ev.has_data) {
+        ev.data = value;
+      } else {
+        if (!joined) data_.assign(ev.data);
+        joined = true;
+        data_.push_back('\n');
+        data_.append(value);
+        ev.data = data_;
+      }
       ev.has_data = true;
     } else if (field == "event") {
       ev.event = value;
     }
   }
-  return ev;
 }
 
 }  // namespace sb::http

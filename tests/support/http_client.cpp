@@ -92,7 +92,7 @@ StreamResponse http_stream(unsigned short port, const std::string& target, const
     r.body.append(tmp, n);
     sse.feed(std::string_view(tmp, n), [&](const http::SseEvent& e) {
       if (hang_up) return;
-      TimedEvent te{e.has_data ? e.data : std::string(e.raw), ms};
+      TimedEvent te{std::string(e.has_data ? e.data : e.raw), ms};
       r.events.push_back(te);
       if (on_event && !on_event(te)) hang_up = true;
     });

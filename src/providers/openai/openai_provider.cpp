@@ -79,10 +79,22 @@ core::net::awaitable<void> OpenAIProvider::chat(const core::RequestContext& ctx,
   co_await sink.relay_body(status, body);
 }
 
+// An event's data that must not be relayed: an in-stream error from the upstream, or bytes that are not a JSON
+// object (never pass a broken event on: a client SDK would choke on it).
+std::optional<core::ApiError> OpenAIProvider::check_event(std::string_view data) const {
+  if (data.starts_with("{\"error\"")) {
+    std::error_code ec;
+    const auto v = json::parse(data, ec);
+    if (!ec && v.is_object() && v.get_object().contains("error")) return map_upstream_status(500, data, {}, cfg_.name, cfg_.secrets);
+  }
+  if (!openai::is_json_object(data)) return core::ApiError::upstream_error("The upstream sent a malformed stream event.");
+  return std::nullopt;
+}
+
 core::net::awaitable<void> OpenAIProvider::relay_stream(http::UpstreamCall& call, core::ResponseSink& sink) {
   http::SseParser parser;
-  std::string bytes;
-  std::vector<std::string> events;  // raw events parsed from one read, relayed in order
+  http::SseEvent ev;
+  std::string bytes;  // one read; the parser borrows it, each event is relayed straight from it
   std::optional<core::ApiError> in_stream_error;
   bool done = false;
   while (!done) {
@@ -94,36 +106,23 @@ core::net::awaitable<void> OpenAIProvider::relay_stream(http::UpstreamCall& call
                             : core::ApiError::upstream_error("The upstream stream broke off.");
       break;
     }
-    events.clear();
-    const bool ok = parser.feed(bytes, [&](const http::SseEvent& ev) {
-      if (!ev.has_data || in_stream_error || done) return;
+    parser.push(bytes);
+    bool drained = false;
+    while (!done && !in_stream_error) {
+      if (!parser.next(ev)) {
+        drained = true;
+        break;
+      }
+      if (!ev.has_data) continue;
       if (ev.data == "[DONE]") {
         done = true;
-        events.emplace_back();  // marker for [DONE]
-        return;
+        continue;
       }
-      if (ev.data.starts_with("{\"error\"")) {
-        std::error_code ec;
-        const auto v = json::parse(ev.data, ec);
-        if (!ec && v.is_object() && v.get_object().contains("error")) {
-          in_stream_error = map_upstream_status(500, ev.data, {}, cfg_.name, cfg_.secrets);
-          return;
-        }
-      }
-      if (!openai::is_json_object(ev.data)) {  // never pass a broken event on: a client SDK would choke on it
-        in_stream_error = core::ApiError::upstream_error("The upstream sent a malformed stream event.");
-        return;
-      }
-      events.emplace_back(ev.raw);
-    });
-    for (const auto& e : events) {
-      if (e.empty()) {
-        co_await sink.relay_done();
-      } else {
-        co_await sink.relay_event(e);
-      }
+      in_stream_error = check_event(ev.data);
+      if (!in_stream_error) co_await sink.relay_event(ev.raw);
     }
-    if (!ok && !in_stream_error)
+    if (done) co_await sink.relay_done();
+    if (drained && parser.oversized() && !in_stream_error)
       in_stream_error = core::ApiError::upstream_error("The upstream sent an oversized stream event.");
     if (in_stream_error || call.done()) break;
   }

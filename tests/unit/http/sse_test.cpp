@@ -19,7 +19,7 @@ Collected parse_in_pieces(const std::string& bytes, const std::vector<std::size_
   std::size_t prev = 0;
   auto on = [&](const SseEvent& e) {
     c.raw.emplace_back(e.raw);
-    if (e.has_data) c.data.push_back(e.data);
+    if (e.has_data) c.data.emplace_back(e.data);
   };
   for (std::size_t cut : cuts) {
     EXPECT_TRUE(p.feed(std::string_view(bytes).substr(prev, cut - prev), on));
@@ -80,8 +80,30 @@ TEST(SseParser, CrLfCommentsMultilineData) {
   std::vector<SseEvent> got;
   std::vector<std::string> data;
   p.feed(": keep-alive\r\n\r\nevent: x\r\ndata: a\r\ndata:b\r\n\r\ndata: c\n\n",
-         [&](const SseEvent& e) { data.push_back(e.has_data ? e.data : "<none>"); });
+         [&](const SseEvent& e) { data.emplace_back(e.has_data ? e.data : "<none>"); });
   EXPECT_EQ(data, (std::vector<std::string>{"<none>", "a\nb", "c"}));
+}
+
+// The parser borrows pushed bytes only until next() returns false: a reader that reuses (and scribbles over) its
+// read buffer must still get every event whole, however the stream is cut.
+TEST(SseParser, KeepsNoReferenceToBytesOnceNextReturnedFalse) {
+  const std::string bytes = test::read_fixture("openai/stream/stream-include-usage.sse");
+  const Collected whole = parse_in_pieces(bytes, {});
+  ASSERT_GT(whole.raw.size(), 3u);
+  for (std::size_t step : {1u, 5u, 33u, 200u}) {
+    SseParser p;
+    std::string read_buffer;
+    std::vector<std::string> raw;
+    SseEvent ev;
+    for (std::size_t at = 0; at < bytes.size(); at += step) {
+      read_buffer.assign(bytes, at, step);
+      p.push(read_buffer);
+      while (p.next(ev)) raw.emplace_back(ev.raw);
+      read_buffer.assign(read_buffer.size(), '#');  // the next read overwrites it
+    }
+    EXPECT_EQ(raw, whole.raw) << "step " << step;
+    EXPECT_EQ(p.pending(), 0u);
+  }
 }
 
 TEST(SseParser, OversizedEventIsRejected) {

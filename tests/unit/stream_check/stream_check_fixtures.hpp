@@ -39,7 +39,7 @@ inline std::vector<std::string> events_of(const std::string& body) {
   std::vector<std::string> out;
   http::SseParser p;
   p.feed(body, [&](const http::SseEvent& e) {
-    if (e.has_data) out.push_back(e.data);
+    if (e.has_data) out.emplace_back(e.data);
   });
   return out;
 }
