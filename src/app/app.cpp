@@ -1,6 +1,5 @@
 #include "app/app.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/json.hpp>
 
 #include "core/collect_sink.hpp"
@@ -16,8 +15,19 @@ namespace sb::app {
 namespace net = boost::asio;
 namespace json = boost::json;
 namespace bhttp = boost::beast::http;
-using namespace net::experimental::awaitable_operators;  // NOLINT(google-build-using-namespace)
 using core::ApiError;
+
+namespace {
+bool is_system_error(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const boost::system::system_error&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+}  // namespace
 
 App::App(core::Settings settings, core::Registry registry)
     : settings_(std::move(settings)),
@@ -200,7 +210,10 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
   struct ReleaseTurn {
     core::ActiveSessions& sessions;
     const std::shared_ptr<core::ActiveSessions::Entry>& turn;
-    ~ReleaseTurn() { sessions.release(turn); }
+    ~ReleaseTurn() {
+      if (turn) turn->on_superseded(nullptr);
+      sessions.release(turn);
+    }
   } release_turn{sessions_, turn};
   const core::ApiError superseded = core::ApiError::superseded();
 
@@ -208,57 +221,70 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
   // co_await).
   std::optional<core::StreamSink> stream_sink;
   std::optional<core::CollectSink> collect_sink;
+  core::ResponseSink* sink = nullptr;
   std::pair<int, std::string> answer;
   if (chat.stream) {
     stream_sink.emplace(res, openai::ChunkEncoder(id, created, route->model, chat.include_usage), chat.include_usage,
                         settings_.sse_keepalive);
     stream_sink->capture = obs::reply_capture(reply);
+    stream_sink->start_keepalive(co_await net::this_coro::executor);
+    sink = &*stream_sink;
   } else {
     collect_sink.emplace(id, created, route->model);
     collect_sink->capture = obs::reply_capture(reply);
+    sink = &*collect_sink;
+  }
+
+  // The provider runs guarded: a hang-up or a newer turn of the session cancels it where it waits (no coroutine
+  // races it: see Responder::begin_guard).
+  res.begin_guard();
+  if (turn) turn->on_superseded([&res] { res.interrupt(); });
+  std::exception_ptr failure;
+  try {
+    co_await core::execute(*route, ctx, chat, *sink, report);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  const http::Responder::Cut cut = res.end_guard();
+  if (cut != http::Responder::Cut::none) co_await net::this_coro::reset_cancellation_state();
+  if (stream_sink) stream_sink->stop_keepalive();
+  // A cut explains any failure (an operation it cancelled threw); a stream's failure is a write to a client that is
+  // gone; anything else is a bug, reported as such by the connection.
+  const bool hung_up = cut == http::Responder::Cut::hangup || (failure && stream_sink && cut == http::Responder::Cut::none &&
+                                                              is_system_error(failure));
+  if (failure && !hung_up && cut == http::Responder::Cut::none) std::rethrow_exception(failure);
+  core::Outcome& outcome = sink->outcome;
+  if (hung_up) {
+    outcome.client_disconnected = true;
+    if (!outcome.status) outcome.status = 499;
+    res.close_after();
+    co_return finish_log(outcome);
   }
 
   if (stream_sink) {
-    core::StreamSink& sink = *stream_sink;
     try {
-      auto which = co_await (core::execute(*route, ctx, chat, sink, report) || res.wait_disconnect() ||
-                             sink.keepalive() || core::ActiveSessions::wait(turn.get()));
-      if (which.index() == 1) {
-        sink.outcome.client_disconnected = true;
-        res.close_after();
-      } else if (which.index() == 3) {  // superseded: an HTTP 409 before the first byte, an error event after
-        co_await sink.fail(superseded);
-        co_await sink.complete();
-      } else {
-        co_await sink.complete();
+      if (cut == http::Responder::Cut::interrupted) {  // superseded: an HTTP 409 before the first byte, an error event after
+        co_await stream_sink->fail(superseded);
       }
+      co_await stream_sink->complete();
     } catch (const boost::system::system_error&) {  // the client went away while we wrote to it
-      sink.outcome.client_disconnected = true;
+      outcome.client_disconnected = true;
       res.close_after();
     }
-    if (sink.outcome.client_disconnected && !sink.outcome.status) sink.outcome.status = 499;
-    co_return finish_log(sink.outcome);
+    if (outcome.client_disconnected && !outcome.status) outcome.status = 499;
+    co_return finish_log(outcome);
   }
 
-  core::CollectSink& sink = *collect_sink;
-  auto which = co_await (core::execute(*route, ctx, chat, sink, report) || res.wait_disconnect() ||
-                         core::ActiveSessions::wait(turn.get()));
-  if (which.index() == 1) {
-    sink.outcome.client_disconnected = true;
-    sink.outcome.status = 499;
-    res.close_after();
-    co_return finish_log(sink.outcome);
-  }
-  if (which.index() == 2) sink.outcome.error = superseded;
-  if (sink.outcome.error) {
-    sink.outcome.status = sink.outcome.error->status;
-    co_await res.send_error(*sink.outcome.error);
+  if (cut == http::Responder::Cut::interrupted) outcome.error = superseded;
+  if (outcome.error) {
+    outcome.status = outcome.error->status;
+    co_await res.send_error(*outcome.error);
   } else {
-    answer = sink.response();
-    sink.outcome.status = answer.first;
+    answer = collect_sink->response();
+    outcome.status = answer.first;
     co_await res.send(answer.first, "application/json", answer.second);
   }
-  finish_log(sink.outcome);
+  finish_log(outcome);
 }
 
 }  // namespace sb::app

@@ -8,9 +8,9 @@
 #include <string>
 #include <unordered_map>
 
+#include <functional>
+
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 namespace sb::core {
 namespace net = boost::asio;
@@ -20,15 +20,20 @@ class ActiveSessions {
   // One in-flight request of a session.
   class Entry : public std::enable_shared_from_this<Entry> {
    public:
-    Entry(std::string key, net::any_io_executor ex) : key_(std::move(key)), timer_(std::move(ex)) {}
+    Entry(std::string key, net::any_io_executor ex) : key_(std::move(key)), ex_(std::move(ex)) {}
     [[nodiscard]] bool was_superseded() const { return superseded_.load(std::memory_order_acquire); }
+    // `f` runs on the executor given to claim() when a newer request of the session claims it (also when that
+    // happened before this call: the news is always posted). Set and cleared (nullptr, before the request ends)
+    // on that executor's thread only.
+    void on_superseded(std::function<void()> f) { on_superseded_ = std::move(f); }
 
    private:
     friend class ActiveSessions;
     void supersede();  // any thread
 
     std::string key_;
-    net::steady_timer timer_;
+    net::any_io_executor ex_;
+    std::function<void()> on_superseded_;
     std::atomic<bool> superseded_{false};
   };
 
@@ -37,11 +42,6 @@ class ActiveSessions {
   // Unregisters `e` (a no-op when a newer request has already taken its place).
   void release(const std::shared_ptr<Entry>& e);
   [[nodiscard]] std::size_t size() const;
-
-  // Completes when a newer request of the same session claimed `e`; otherwise (and always when `e` is null)
-  // runs until it is cancelled: run it inside `||` with the work it may interrupt, on the executor given to
-  // claim().
-  static net::awaitable<void> wait(Entry* e);
 
  private:
   mutable std::mutex mu_;

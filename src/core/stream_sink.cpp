@@ -115,16 +115,60 @@ net::awaitable<void> StreamSink::relay_body(int status, std::string& /*body*/) {
   co_await fail(err);
 }
 
-net::awaitable<void> StreamSink::keepalive() {
+// The keep-alive timer and its write complete through plain handlers that hold this state; `sink` is cleared
+// when the sink is destroyed, so a handler that runs later does nothing.
+struct StreamSink::KeepAlive {
+  KeepAlive(const net::any_io_executor& ex, StreamSink* s) : timer(ex), sink(s) {}
+  net::steady_timer timer;
+  StreamSink* sink;
+  bool stopped = false;
+};
+
+void StreamSink::start_keepalive(const net::any_io_executor& ex) {
+  if (keepalive_.count() <= 0) return;
+  keepalive_state_ = std::make_shared<KeepAlive>(ex, this);
+  arm_keepalive(keepalive_state_);
+}
+
+void StreamSink::stop_keepalive() {
+  if (!keepalive_state_) return;
+  keepalive_state_->stopped = true;  // a keep-alive write in flight still wakes the writer waiting behind it
+  keepalive_state_->timer.cancel();
+}
+
+StreamSink::~StreamSink() {
+  if (!keepalive_state_) return;
+  keepalive_state_->sink = nullptr;
+  keepalive_state_->timer.cancel();
+}
+
+void StreamSink::arm_keepalive(const std::shared_ptr<KeepAlive>& ka) {
+  const StreamSink& s = *ka->sink;
+  const auto now = Clock::now();
   // Only an open stream gets keep-alives: before the first byte the executor may still retry or fall back, and
-  // committing to a 200 would take that away.
-  net::steady_timer timer(co_await net::this_coro::executor);
-  for (;;) {
-    timer.expires_at(out_.head_sent() ? last_write_ + keepalive_ : Clock::now() + keepalive_);
-    co_await timer.async_wait(net::use_awaitable);
-    if (ended_ || writing_ || !out_.head_sent() || Clock::now() - last_write_ < keepalive_) continue;
-    co_await write(": keep-alive\n\n");
+  // committing to a 200 would take that away. While a write is in flight, look again an interval later.
+  auto next = s.out_.head_sent() ? s.last_write_ + s.keepalive_ : now + s.keepalive_;
+  if (next <= now) next = now + s.keepalive_;
+  ka->timer.expires_at(next);
+  ka->timer.async_wait([ka](boost::system::error_code) { keepalive_due(ka); });
+}
+
+void StreamSink::keepalive_due(const std::shared_ptr<KeepAlive>& ka) {
+  if (ka->sink == nullptr || ka->stopped) return;
+  StreamSink& s = *ka->sink;
+  if (s.ended_ || s.writing_ || !s.out_.head_sent() || Clock::now() - s.last_write_ < s.keepalive_) {
+    arm_keepalive(ka);
+    return;
   }
+  s.writing_ = true;
+  s.out_.write_keepalive([ka](bool ok) {
+    if (ka->sink == nullptr) return;
+    StreamSink& w = *ka->sink;
+    w.writing_ = false;
+    if (w.write_done_) w.write_done_->cancel();
+    w.last_write_ = Clock::now();
+    if (ok && !ka->stopped) arm_keepalive(ka);  // a failed write: the stream's next write finds the client gone
+  });
 }
 
 net::awaitable<void> StreamSink::complete() {

@@ -12,6 +12,9 @@ class StreamSink final : public ResponseSink {
  public:
   StreamSink(http::Responder& out, openai::ChunkEncoder encoder, bool include_usage,
              std::chrono::milliseconds keepalive);
+  ~StreamSink() override;
+  StreamSink(const StreamSink&) = delete;
+  StreamSink& operator=(const StreamSink&) = delete;
 
   net::awaitable<void> text(std::string_view delta) override;
   net::awaitable<void> tool_call(const ToolCallDelta& delta) override;
@@ -24,9 +27,10 @@ class StreamSink final : public ResponseSink {
   [[nodiscard]] bool committed() const override { return out_.head_sent(); }
   [[nodiscard]] bool streaming() const override { return true; }
 
-  // Sends `: keep-alive` whenever the stream has been silent for the keep-alive interval. Never returns;
-  // run it alongside the provider and let it be cancelled.
-  net::awaitable<void> keepalive();
+  // From now until stop_keepalive(): sends `: keep-alive` whenever the open stream has been silent for the
+  // keep-alive interval (a plain timer on `ex`, no coroutine; nothing when the interval is 0).
+  void start_keepalive(const net::any_io_executor& ex);
+  void stop_keepalive();
   // After the provider returned: ends the stream, or reports the failure (an HTTP error before any byte).
   net::awaitable<void> complete();
 
@@ -34,12 +38,16 @@ class StreamSink final : public ResponseSink {
   net::awaitable<void> write(std::string_view bytes);
   net::awaitable<void> begin_content();
   void note_chunk();  // inter-chunk gap metric
+  struct KeepAlive;
+  static void arm_keepalive(const std::shared_ptr<KeepAlive>& ka);
+  static void keepalive_due(const std::shared_ptr<KeepAlive>& ka);
 
   http::Responder& out_;
   openai::ChunkEncoder enc_;
   bool include_usage_;
   std::chrono::milliseconds keepalive_;
   std::optional<net::steady_timer> write_done_;  // wakes a writer waiting behind a keep-alive write
+  std::shared_ptr<KeepAlive> keepalive_state_;  // shared with its handlers, which may outlive the sink
   Clock::time_point last_write_ = Clock::now();
   std::optional<Clock::time_point> last_chunk_;
   obs::GaugeGuard active_{obs::metrics().active_streams};

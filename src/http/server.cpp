@@ -14,6 +14,7 @@
 #include <boost/beast/http/read.hpp>
 #include <charconv>
 #include <type_traits>
+#include <poll.h>
 #include <sys/resource.h>
 
 #include "http/request_id.hpp"
@@ -27,7 +28,7 @@ using namespace net::experimental::awaitable_operators;  // NOLINT(google-build-
 constexpr auto as_tuple = net::as_tuple(net::use_awaitable);
 constexpr std::size_t kMaxRejecting = 256;  // connections being turned away with a 503 at any one time
 
-// What the Responder needs of a connection, whatever its transport: writes, reads, the watchdog's deadline.
+// What the Responder needs of a connection, whatever its transport: writes, the watchdog's deadline, the guard.
 class ConnectionBase {
  public:
   using IoResult = std::tuple<boost::system::error_code, std::size_t>;
@@ -35,30 +36,82 @@ class ConnectionBase {
   ConnectionBase(const ConnectionBase&) = delete;
   ConnectionBase& operator=(const ConnectionBase&) = delete;
 
+  // Never cancelled half-way: a cut request must not leave a torn chunk behind (the watchdog bounds a stuck write).
   virtual net::awaitable<IoResult> write(const std::array<net::const_buffer, 3>& bufs) = 0;
-  virtual net::awaitable<IoResult> read_some(const net::mutable_buffer& buf) = 0;
+  // The same as a plain completion handler; `bytes` must stay valid until `done` runs.
+  virtual void write_detached(std::string_view bytes, std::function<void(boost::system::error_code)> done) = 0;
 
-  net::any_io_executor executor() { return timer_.get_executor(); }
-  beast::flat_buffer& buffer() { return buffer_; }
-  // Moves the deadline; an earlier one wakes the watchdog so it re-arms (a later one is picked up when it wakes).
+  // Moves the deadline. The watchdog timer is kept armed no later than `tick()` from now, so a deadline at least
+  // that far away (every timeout we set) never has to cancel it: it wakes, finds the deadline not passed, re-arms.
+  // Only an earlier deadline (the short lingering close) wakes it at once.
   void set_deadline(Clock::time_point t) {
     deadline_ = t;
     if (t < timer_.expiry()) timer_.cancel();
   }
+  Clock::time_point deadline() const { return deadline_; }
   const ServerLimits& limits() const { return server_.limits_; }
-  // The client's end of the connection is closed (EOF or error seen while a request was running). The reactor
-  // reports that only once: a later read would wait for an event that never comes, so serve() must not try.
-  void mark_peer_closed() { peer_closed_ = true; }
+
+  // ---- the request guard (see Responder::begin_guard) ----
+  void begin_guard() {
+    guarding_ = true;
+    cut_ = Responder::Cut::none;
+    ++guard_generation_;
+    if (peer_hung_up()) {
+      cut(Responder::Cut::hangup);
+      return;
+    }
+    watch_hangup(guard_generation_);
+  }
+  void cut(Responder::Cut why) {
+    if (!guarding_ || cut_ != Responder::Cut::none) return;
+    cut_ = why;
+    if (why == Responder::Cut::hangup) peer_closed_ = true;
+    cancel_.emit(net::cancellation_type::terminal);
+  }
+  // Ends the guard; returns whether the coroutine's cancellation state must be reset.
+  Responder::Cut end_guard() {
+    guarding_ = false;
+    if (watching_) {
+      watching_ = false;
+      watch_cancel_.emit(net::cancellation_type::terminal);  // its handler sees a newer generation: ignored
+    }
+    return cut_;
+  }
 
  protected:
   ConnectionBase(Server& server, const net::any_io_executor& ex) : server_(server), timer_(ex) {}
+
+  // The longest the watchdog timer sleeps before it looks at the deadline again.
+  Clock::duration tick() const {
+    const auto& l = server_.limits_;
+    return std::min({l.idle_timeout, l.request_timeout, l.write_timeout});
+  }
+  // Whether the client has closed its end (FIN or error) — seen without reading: whatever it sent stays queued.
+  virtual bool peer_hung_up() = 0;
+  // Waits (a reactor wait, nothing read) for the socket to become readable, then checks for a hang-up.
+  virtual void watch_hangup(std::uint64_t generation) = 0;
+  void on_readable(std::uint64_t generation, boost::system::error_code ec) {
+    if (generation != guard_generation_ || !guarding_) return;  // a watch of an earlier request, or the guard ended
+    watching_ = false;
+    if (ec || peer_hung_up()) {
+      cut(Responder::Cut::hangup);
+      return;
+    }
+    watch_hangup(generation);  // bytes of a pipelined request (left for serve()): keep watching for the FIN
+  }
 
   Server& server_;
   net::steady_timer timer_;
   beast::flat_buffer buffer_;
   Clock::time_point deadline_ = Clock::time_point::max();
   net::ip::address remote_;
-  bool peer_closed_ = false;
+  net::cancellation_signal cancel_;        // bound to the connection's coroutine: cancels what it awaits
+  net::cancellation_signal watch_cancel_;  // the hang-up watch
+  std::uint64_t guard_generation_ = 0;
+  Responder::Cut cut_ = Responder::Cut::none;
+  bool guarding_ = false;
+  bool watching_ = false;
+  bool peer_closed_ = false;  // the client's end is closed: once everything it sent is answered, close
 };
 
 // One client connection over `Stream`: tcp::socket (plain HTTP) or ssl::stream<tcp::socket> (HTTPS). The session
@@ -73,26 +126,61 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     remote_ = socket().remote_endpoint(ec).address();
   }
 
+  // Spawned with its cancellation slot bound to cancel_ (see accept_loop): the request guard cancels through it.
   net::awaitable<void> run() {
     auto self = this->shared_from_this();  // active_connections_ was counted by the accept loop
+    arm_watchdog();
     try {
-      co_await (session() || watchdog());
+      co_await session();
     } catch (const std::exception& e) {
       spdlog::debug("connection ended: {}", e.what());
     }
+    ended_ = true;
+    timer_.cancel();
     boost::system::error_code ignored;
     socket().shutdown(tcp::socket::shutdown_both, ignored);
     socket().close(ignored);
     --server_.active_connections_;
   }
+  net::cancellation_slot cancel_slot() { return cancel_.slot(); }
 
   net::awaitable<IoResult> write(const std::array<net::const_buffer, 3>& bufs) override {
-    auto [ec, n] = co_await net::async_write(stream_, bufs, as_tuple);
+    auto [ec, n] = co_await net::async_write(stream_, bufs, net::bind_cancellation_slot(net::cancellation_slot(), as_tuple));
     co_return IoResult{ec, n};
   }
-  net::awaitable<IoResult> read_some(const net::mutable_buffer& buf) override {
-    auto [ec, n] = co_await stream_.async_read_some(buf, as_tuple);
-    co_return IoResult{ec, n};
+  void write_detached(std::string_view bytes, std::function<void(boost::system::error_code)> done) override {
+    net::async_write(stream_, net::buffer(bytes),
+                     [self = this->shared_from_this(), done = std::move(done)](boost::system::error_code ec,
+                                                                              std::size_t) { done(ec); });
+  }
+
+ private:
+  bool peer_hung_up() override {
+    pollfd p{socket().native_handle(), POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
+  }
+  void watch_hangup(std::uint64_t generation) override {
+    watching_ = true;
+    socket().async_wait(tcp::socket::wait_read,
+                        net::bind_cancellation_slot(watch_cancel_.slot(),
+                                                    [self = this->shared_from_this(), generation](
+                                                        boost::system::error_code ec) { self->on_readable(generation, ec); }));
+  }
+
+  // The watchdog: closes the socket once the current deadline has passed (bounds idle keep-alive, slow requests,
+  // stuck writes). A plain timer handler, woken at least every tick() to look at the deadline.
+  void arm_watchdog() {
+    timer_.expires_at(std::min(deadline_, Clock::now() + tick()));
+    timer_.async_wait([self = this->shared_from_this()](boost::system::error_code) { self->on_watchdog(); });
+  }
+  void on_watchdog() {
+    if (ended_ || !socket().is_open()) return;
+    if (Clock::now() >= deadline_) {
+      boost::system::error_code ignored;
+      socket().close(ignored);
+      return;
+    }
+    arm_watchdog();
   }
 
  private:
@@ -113,20 +201,6 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         set_deadline(Clock::now() + std::chrono::seconds(2));
         auto [ec] = co_await stream_.async_shutdown(as_tuple);
         (void)ec;
-      }
-    }
-  }
-
-  // Closes the socket when the current deadline passes: bounds idle keep-alive, slow requests, stuck writes.
-  net::awaitable<void> watchdog() {
-    for (;;) {
-      timer_.expires_at(deadline_);
-      auto [ec] = co_await timer_.async_wait(as_tuple);
-      if (ec == net::error::operation_aborted && !socket().is_open()) co_return;
-      if (Clock::now() >= deadline_) {
-        boost::system::error_code ignored;
-        socket().close(ignored);
-        co_return;
       }
     }
   }
@@ -253,6 +327,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   }
 
   Stream stream_;
+  bool ended_ = false;
 };
 
 // Over MAX_CONNECTIONS: answers 503 without reading the request, then closes. The client's request bytes are
@@ -341,7 +416,6 @@ net::awaitable<void> Responder::write_all(std::string_view a, std::string_view b
   auto [ec, n] = co_await conn_.write(bufs);
   conn_.set_deadline(Clock::time_point::max());
   if (ec) throw boost::system::system_error(ec);
-  bytes_sent_ += n;
 }
 
 net::awaitable<void> Responder::send(int status, std::string_view content_type, std::string_view body,
@@ -391,27 +465,35 @@ net::awaitable<void> Responder::end_stream() {
   co_await write_all("0\r\n\r\n");
 }
 
-net::awaitable<void> Responder::wait_disconnect() {
-  auto& buf = conn_.buffer();
-  // A stream may hold its connection for minutes: hand back the request's read space (4 KiB) and notice the
-  // hang-up with a small one; the next request on this connection allocates it again.
-  if (buf.size() == 0) buf.shrink_to_fit();
-  for (;;) {
-    if (buf.size() > 64 * 1024) {  // a client pipelining this much is not waiting for us: stop reading
-      net::steady_timer forever(conn_.executor(), Clock::time_point::max());
-      co_await forever.async_wait(as_tuple);
-      co_return;
-    }
-    const auto space = buf.prepare(buf.size() == 0 ? 512 : 4096);
-    auto [ec, n] = co_await conn_.read_some(space);
-    // EOF or an error: remembered even when the request has already won the race and this result is dropped.
-    if (ec && ec != net::error::operation_aborted) conn_.mark_peer_closed();
-    if (ec) co_return;
-    buf.commit(n);
-  }
+void Responder::write_keepalive(std::function<void(bool ok)> done) {
+  // One chunk of the SSE comment ": keep-alive\n\n" (14 bytes), framed once.
+  static constexpr std::string_view kChunk = "e\r\n: keep-alive\n\n\r\n";
+  const Clock::time_point until = Clock::now() + conn_.limits().write_timeout;
+  conn_.set_deadline(until);
+  // May complete after this Responder is gone: touches only the connection (kept alive by the write), and lifts
+  // the deadline only if nothing moved it meanwhile.
+  conn_.write_detached(kChunk, [&conn = conn_, until, done = std::move(done)](boost::system::error_code ec) {
+    if (!ec && conn.deadline() == until) conn.set_deadline(Clock::time_point::max());
+    done(!ec);
+  });
 }
 
+void Responder::begin_guard() { conn_.begin_guard(); }
+
+void Responder::interrupt() { conn_.cut(Cut::interrupted); }
+
+Responder::Cut Responder::end_guard() { return conn_.end_guard(); }
+
 // ---- Server ---------------------------------------------------------------------------------
+
+namespace {
+// The connection's coroutine gets its own cancellation slot (the request guard emits on it). The completion
+// handler owns the connection until the coroutine is over, so the signal outlives every use of the slot.
+template <class Conn>
+void spawn_connection(net::io_context& io, const std::shared_ptr<Conn>& conn) {
+  net::co_spawn(io, conn->run(), net::bind_cancellation_slot(conn->cancel_slot(), [conn](const std::exception_ptr&) {}));
+}
+}  // namespace
 
 Server::Server(ServerLimits limits, Handler handler, unsigned threads, std::shared_ptr<net::ssl::context> tls)
     : limits_(limits), handler_(std::move(handler)), tls_(std::move(tls)) {
@@ -481,10 +563,9 @@ net::awaitable<void> Server::accept_loop(Worker& w) {
     if (tls_) {
       auto conn = std::make_shared<Connection<net::ssl::stream<tcp::socket>>>(
           *this, net::ssl::stream<tcp::socket>(std::move(socket), *tls_));
-      net::co_spawn(w.io, conn->run(), net::detached);
+      spawn_connection(w.io, conn);
     } else {
-      auto conn = std::make_shared<Connection<tcp::socket>>(*this, std::move(socket));
-      net::co_spawn(w.io, conn->run(), net::detached);
+      spawn_connection(w.io, std::make_shared<Connection<tcp::socket>>(*this, std::move(socket)));
     }
   }
 }

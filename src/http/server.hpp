@@ -59,12 +59,27 @@ class Responder {
   net::awaitable<void> begin_stream(std::span<const Header> extra = {});  // 200, text/event-stream, chunked
   net::awaitable<void> write_event(std::string_view bytes);               // one HTTP chunk, written at once
   net::awaitable<void> end_stream();
-  // Completes when the client hangs up (read error or EOF); bytes of a pipelined next request are kept.
-  net::awaitable<void> wait_disconnect();
+  // Writes an SSE comment (`: keep-alive`) as one chunk, without a coroutine; `done(ok)` runs on this
+  // connection's thread when it is written (ok) or the client is gone. Only while no other write is in flight.
+  void write_keepalive(std::function<void(bool ok)> done);
+
+  // Guards the work of a request (the provider call): from begin_guard() to end_guard() the client's socket is
+  // watched for a hang-up, and a hang-up or interrupt() cancels whatever the request's coroutine is awaiting
+  // (Asio per-operation cancellation of the connection's coroutine; every later co_await of an operation throws
+  // operation_aborted until end_guard()). Writes to the client are never cut half-way. No coroutine is spawned:
+  // the watch is a plain reactor wait, so a guarded request costs no extra scheduler round.
+  enum class Cut { none, hangup, interrupted };
+  void begin_guard();
+  // Cuts the guarded work short (e.g. a newer request of the same session). On this connection's thread only;
+  // a no-op outside the guard and after the first cut.
+  void interrupt();
+  // Ends the guard, right after the guarded work returned or threw. After a cut the caller's coroutine must
+  // `co_await net::this_coro::reset_cancellation_state()` before it awaits anything else (awaiting even a
+  // coroutine throws until then, so this cannot be done for it in here).
+  Cut end_guard();
 
   [[nodiscard]] bool head_sent() const { return head_sent_; }
   [[nodiscard]] int status() const { return status_; }
-  [[nodiscard]] std::size_t bytes_sent() const { return bytes_sent_; }
   void close_after() { close_ = true; }
   // A header sent with whatever response follows (e.g. x-ratelimit-*); call before the head is sent.
   void add_header(std::string name, std::string value) { headers_.emplace_back(std::move(name), std::move(value)); }
@@ -81,7 +96,6 @@ class Responder {
   bool head_sent_ = false;
   bool close_ = false;
   int status_ = 0;
-  std::size_t bytes_sent_ = 0;
   std::vector<std::pair<std::string, std::string>> headers_;
 };
 
