@@ -1,9 +1,8 @@
 #include "core/relay_scan.hpp"
 
-#include <boost/json.hpp>
+#include <charconv>
 
 namespace sb::core {
-namespace json = boost::json;
 namespace {
 
 // After `"key"` at `pos`: skips `\s*:\s*` and returns the index of the value, or npos.
@@ -18,13 +17,47 @@ std::size_t value_after(std::string_view s, std::size_t pos) {
   return i < s.size() ? i : std::string_view::npos;
 }
 
-std::int64_t int_field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (v == nullptr) return 0;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
-  return 0;
+// A JSON number at s[i] as an integer (a fraction or exponent is truncated); 0 when it is not a number.
+std::int64_t number_at(std::string_view s, std::size_t i) {
+  const char* first = s.data() + i;
+  const char* last = s.data() + s.size();
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(first, last, n);
+  if (ec != std::errc()) return 0;
+  if (end != last && (*end == '.' || *end == 'e' || *end == 'E')) {
+    double d = 0;
+    if (std::from_chars(first, last, d).ec == std::errc()) return static_cast<std::int64_t>(d);
+  }
+  return n;
+}
+
+// Reads the token counts of the `usage` object that starts at s[v] == '{' (members of nested objects are not
+// taken). Returns false when the object does not end in `s` (truncated or broken).
+bool read_usage(std::string_view s, std::size_t v, Usage& out) {
+  int depth = 0;
+  std::size_t i = v;
+  while (i < s.size()) {
+    const char c = s[i];
+    if (c == '"') {
+      std::size_t j = i + 1;
+      while (j < s.size() && s[j] != '"') j += s[j] == '\\' ? 2 : 1;
+      if (j >= s.size()) return false;
+      const std::string_view name = s.substr(i + 1, j - i - 1);
+      i = j + 1;
+      if (depth != 1) continue;
+      const std::size_t value = value_after(s, i);  // npos unless this string is a member name
+      if (value == std::string_view::npos) continue;
+      if (name == "prompt_tokens") out.prompt_tokens = number_at(s, value);
+      if (name == "completion_tokens") out.completion_tokens = number_at(s, value);
+      if (name == "total_tokens") out.total_tokens = number_at(s, value);
+      i = value;
+      continue;
+    }
+    if (c == '{' || c == '[') ++depth;
+    if ((c == '}' || c == ']') && --depth == 0) return true;
+    ++i;
+  }
+  return false;
 }
 
 }  // namespace
@@ -43,17 +76,8 @@ void scan_relayed(std::string_view bytes, std::string& finish_reason, std::optio
   for (auto p = bytes.find(kUsage); p != std::string_view::npos; p = bytes.find(kUsage, p + kUsage.size())) {
     const auto v = value_after(bytes, p + kUsage.size());
     if (v == std::string_view::npos || bytes[v] != '{') continue;
-    json::parser parser;
-    std::error_code ec;
-    parser.write_some(bytes.substr(v), ec);  // stops after the object
-    if (ec) break;
-    const json::value u = parser.release();
-    if (!u.is_object()) break;
-    const auto& o = u.get_object();
     Usage out;
-    out.prompt_tokens = int_field(o, "prompt_tokens");
-    out.completion_tokens = int_field(o, "completion_tokens");
-    out.total_tokens = int_field(o, "total_tokens");
+    if (!read_usage(bytes, v, out)) break;
     usage = out;
     break;
   }

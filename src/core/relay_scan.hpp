@@ -1,6 +1,6 @@
 // Reads the finish reason and usage out of bytes relayed untouched from an OpenAI-compatible upstream (one
 // SSE event or a whole chat.completion body) for logs and metrics, without parsing the whole JSON: a scan for
-// the two keys, and a parse of the `usage` object alone when there is one.
+// the two keys, and a scan of the `usage` object alone for its three token counts.
 #pragma once
 #include <optional>
 #include <string>

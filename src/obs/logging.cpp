@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <memory>
 #include <mutex>
 
@@ -137,8 +138,8 @@ class LineBuilder {
 
 std::string fmt_ms(double ms) {
   char b[32];
-  std::snprintf(b, sizeof b, "%.1f", ms);
-  return b;
+  const auto r = std::to_chars(b, b + sizeof b, ms, std::chars_format::fixed, 1);
+  return {b, r.ptr};
 }
 
 std::string format_request(const RequestLog& r, bool json) {

@@ -21,8 +21,10 @@ std::vector<Seen> parse(std::string_view input, std::size_t cut_seed, std::size_
   while (pos < input.size()) {
     std::size_t n = cut_seed == 0 ? input.size() : 1 + (cut_seed * (step + 7) + step * step) % 13;
     n = std::min(n, input.size() - pos);
-    p.feed(input.substr(pos, n), [&](const sb::http::SseEvent& e) {
-      out.push_back({std::string(e.raw), std::string(e.event), e.data, e.has_data});
+    // Each piece lives only for its feed(): the parser must have copied whatever it keeps (ASan sees the rest).
+    const std::string piece(input.substr(pos, n));
+    p.feed(piece, [&](const sb::http::SseEvent& e) {
+      out.push_back({std::string(e.raw), std::string(e.event), std::string(e.data), e.has_data});
     });
     pos += n;
     ++step;

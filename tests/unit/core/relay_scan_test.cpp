@@ -34,6 +34,19 @@ TEST(RelayScan, PrettyPrintedBody) {
   EXPECT_EQ(usage->total_tokens, 126);
 }
 
+TEST(RelayScan, UsageCountsAreTheObjectsOwnMembers) {
+  std::string finish;
+  std::optional<Usage> usage;
+  // Nested objects with the same names, escaped quotes and braces in strings, numbers in other forms.
+  scan_relayed(R"({"usage" : { "completion_tokens_details": {"total_tokens": 999, "note": "a \"}\" b"},)"
+               R"( "prompt_tokens":7,"weird":[{"prompt_tokens":5}],"completion_tokens": 3.0, "total_tokens":1e1 }})",
+               finish, usage);
+  ASSERT_TRUE(usage);
+  EXPECT_EQ(usage->prompt_tokens, 7);
+  EXPECT_EQ(usage->completion_tokens, 3);
+  EXPECT_EQ(usage->total_tokens, 10);
+}
+
 TEST(RelayScan, BrokenUsageIsIgnored) {
   std::string finish;
   std::optional<Usage> usage;
