@@ -15,6 +15,7 @@
 #include <charconv>
 #include <type_traits>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 
 #include "http/request_id.hpp"
@@ -56,10 +57,6 @@ class ConnectionBase {
     guarding_ = true;
     cut_ = Responder::Cut::none;
     ++guard_generation_;
-    if (peer_hung_up()) {
-      cut(Responder::Cut::hangup);
-      return;
-    }
     watch_hangup(guard_generation_);
   }
   void cut(Responder::Cut why) {
@@ -84,20 +81,21 @@ class ConnectionBase {
   // The longest the watchdog timer sleeps before it looks at the deadline again.
   Clock::duration tick() const {
     const auto& l = server_.limits_;
-    return std::min({l.idle_timeout, l.request_timeout, l.write_timeout});
+    return std::max(std::min({l.idle_timeout, l.request_timeout, l.write_timeout}), std::chrono::milliseconds(10));
   }
-  // Whether the client has closed its end (FIN or error) — seen without reading: whatever it sent stays queued.
-  virtual bool peer_hung_up() = 0;
-  // Waits (a reactor wait, nothing read) for the socket to become readable, then checks for a hang-up.
+  // Watches the client's socket for its FIN without reading from it (see Connection::watch_hangup).
   virtual void watch_hangup(std::uint64_t generation) = 0;
-  void on_readable(std::uint64_t generation, boost::system::error_code ec) {
+  // Whether the client has closed its end (FIN or error), however many unread bytes are queued before it.
+  virtual bool peer_hung_up() = 0;
+  void on_peeked(std::uint64_t generation, boost::system::error_code ec, std::size_t n) {
+    // An EOF seen here is seen only once (the reactor then stops trying reads on its own, and no new edge comes):
+    // remembered even when the guard is over, so that serve() closes instead of waiting for the next request.
+    if (ec != net::error::operation_aborted && (ec || n == 0)) peer_closed_ = true;
     if (generation != guard_generation_ || !guarding_) return;  // a watch of an earlier request, or the guard ended
     watching_ = false;
-    if (ec || peer_hung_up()) {
-      cut(Responder::Cut::hangup);
-      return;
-    }
-    watch_hangup(generation);  // bytes of a pipelined request (left for serve()): keep watching for the FIN
+    // EOF or an error: the client is gone. Bytes: a pipelined next request (left queued for serve()); a FIN behind
+    // them is only seen now or never — peeking again would complete at once, again and again.
+    if (ec || n == 0 || peer_hung_up()) cut(Responder::Cut::hangup);
   }
 
   Server& server_;
@@ -112,6 +110,7 @@ class ConnectionBase {
   bool guarding_ = false;
   bool watching_ = false;
   bool peer_closed_ = false;  // the client's end is closed: once everything it sent is answered, close
+  char peek_byte_ = 0;
 };
 
 // One client connection over `Stream`: tcp::socket (plain HTTP) or ssl::stream<tcp::socket> (HTTPS). The session
@@ -135,6 +134,9 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     } catch (const std::exception& e) {
       spdlog::debug("connection ended: {}", e.what());
     }
+    // Bytes the client sent that we never read (after a `Connection: close` answer, say) would make close() send a
+    // reset, and a reset can destroy our answer before the client has read it: close gracefully instead.
+    if (unread_bytes()) co_await linger();
     ended_ = true;
     timer_.cancel();
     boost::system::error_code ignored;
@@ -155,16 +157,25 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   }
 
  private:
+  bool unread_bytes() {
+    if constexpr (kTls) return false;  // TLS ends with close_notify (session())
+    int n = 0;
+    return socket().is_open() && ::ioctl(socket().native_handle(), FIONREAD, &n) == 0 && n > 0;
+  }
   bool peer_hung_up() override {
     pollfd p{socket().native_handle(), POLLRDHUP, 0};
     return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
   }
+  // A 1-byte MSG_PEEK receive on the raw socket: tried at once (an EOF that came with the request is seen now),
+  // else completed by the reactor when bytes or the FIN arrive; nothing is consumed either way.
   void watch_hangup(std::uint64_t generation) override {
     watching_ = true;
-    socket().async_wait(tcp::socket::wait_read,
-                        net::bind_cancellation_slot(watch_cancel_.slot(),
-                                                    [self = this->shared_from_this(), generation](
-                                                        boost::system::error_code ec) { self->on_readable(generation, ec); }));
+    socket().async_receive(net::buffer(&peek_byte_, 1), tcp::socket::message_peek,
+                           net::bind_cancellation_slot(watch_cancel_.slot(),
+                                                       [self = this->shared_from_this(), generation](
+                                                           boost::system::error_code ec, std::size_t n) {
+                                                         self->on_peeked(generation, ec, n);
+                                                       }));
   }
 
   // The watchdog: closes the socket once the current deadline has passed (bounds idle keep-alive, slow requests,
