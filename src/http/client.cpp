@@ -221,6 +221,7 @@ net::awaitable<bool> UpstreamCall::attempt(const bhttp::request<bhttp::string_bo
   reused = conn_ != nullptr;
   if (!conn_) {
     conn_ = std::make_unique<UpstreamConnection>(ex, origin_);
+    conn_->buffer.reserve(kConnectionBuffer);
     tcp::resolver resolver(ex);
     auto [rec, endpoints] = co_await resolver.async_resolve(origin_.host, origin_.port, as_tuple);
     if (rec) co_return fail(UpstreamFailure::connect, rec, "resolve " + origin_.host);

@@ -83,8 +83,11 @@ class UpstreamCall {
   std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
   // Body bytes land here before they are appended to the caller's string. Allocated on the first read and not
   // zero-filled (a value-initialised 16 KiB array in every call cost a memset, a large-bin malloc and 16 KiB per
-  // open stream); SSE events are a few hundred bytes, so 4 KiB per read is plenty.
-  static constexpr std::size_t kReadBuffer = 4 * 1024;
+  // open stream). A read takes at most what the connection's buffer holds (kConnectionBuffer), so the same size.
+  static constexpr std::size_t kReadBuffer = 2 * 1024;
+  // Socket reads go into the connection's buffer, as much as it has room for (Beast reads 512 bytes into an empty
+  // one): 2 KiB takes a typical non-stream answer (head and body) in one read, and any SSE event.
+  static constexpr std::size_t kConnectionBuffer = 2 * 1024;
   std::unique_ptr<char[]> read_buffer_;
   UpstreamFailure failure_ = UpstreamFailure::none;
   std::string error_;
