@@ -271,6 +271,27 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     }
   }
 
+  // Feeds `parser` from buffer_ until it has the header (or, `whole`, the whole request), reading from the socket
+  // only when it needs more bytes. What is already buffered is parsed at once: Beast's read operations post their
+  // completion even when they read nothing, one more scheduler round per request.
+  net::awaitable<boost::system::error_code> parse(bhttp::request_parser<bhttp::string_body>& parser, bool whole) {
+    for (;;) {
+      if (buffer_.size() > 0) {
+        boost::system::error_code ec;
+        const std::size_t used = parser.put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec && ec != bhttp::error::need_more) co_return ec;
+        if (whole ? parser.is_done() : parser.is_header_done()) co_return boost::system::error_code{};
+        if (!ec && used > 0 && buffer_.size() > 0) continue;
+      }
+      const std::size_t room = std::clamp<std::size_t>(buffer_.capacity() - buffer_.size(), 4096, 64 * 1024);
+      auto [rec, n] = co_await stream_.async_read_some(buffer_.prepare(room), as_tuple);
+      if (rec == net::error::eof && parser.got_some()) co_return bhttp::error::partial_message;
+      if (rec) co_return rec;
+      buffer_.commit(n);
+    }
+  }
+
   // One request: the idle timeout runs until its first byte arrives, then REQUEST_TIMEOUT_MS bounds the whole
   // request (headers and body together), so a client trickling bytes cannot extend it.
   net::awaitable<void> serve() {
@@ -289,7 +310,8 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         buffer_.commit(n);
       }
       set_deadline(Clock::now() + lim.request_timeout);
-      auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, parser, as_tuple);
+      parser.eager(true);
+      auto ec = co_await parse(parser, false);
       // A refusal is decided first and answered by one co_await at loop scope: GCC 12 miscompiles coroutines that
       // keep a branch-scoped object with a destructor alive across a co_await.
       std::optional<core::ApiError> refusal;
@@ -303,7 +325,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
           const auto continue_line = net::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n"));
           co_await net::async_write(stream_, continue_line, net::use_awaitable);
         }
-        std::tie(ec, n) = co_await bhttp::async_read(stream_, buffer_, parser, as_tuple);
+        ec = co_await parse(parser, true);
       }
       if (ec) {
         if (ec == bhttp::error::end_of_stream || ec == net::error::eof || !socket().is_open()) co_return;
