@@ -54,6 +54,9 @@ class ConnectionBase {
 
   // ---- the request guard (see Responder::begin_guard) ----
   void begin_guard() {
+    // A stream may hold its connection for minutes: hand back the request's read space (4 KiB or more); the next
+    // request on this connection allocates it again.
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();
     guarding_ = true;
     cut_ = Responder::Cut::none;
     ++guard_generation_;
