@@ -273,20 +273,45 @@ net::awaitable<bool> UpstreamCall::start(bhttp::request<bhttp::string_body>& req
   co_return ok;
 }
 
+namespace {
+// Body bytes pass through here on their way to the caller's string. One per io thread, not one per call (an open
+// stream would hold it for minutes): Beast fills it only in the completion that resumes the reading coroutine at
+// once, or in read_some's own synchronous parse, and the bytes are copied out before anything else runs.
+char* body_scratch() {
+  thread_local const std::unique_ptr<char[]> buf = std::make_unique_for_overwrite<char[]>(UpstreamCall::kReadBuffer);
+  return buf.get();
+}
+}  // namespace
+
 net::awaitable<bool> UpstreamCall::read_some(std::string& out) {
   if (!parser_ || parser_->is_done()) co_return true;
-  if (!read_buffer_) read_buffer_ = std::make_unique_for_overwrite<char[]>(kReadBuffer);
-  char* tmp = read_buffer_.get();
   for (;;) {
-    parser_->get().body().data = tmp;
-    parser_->get().body().size = kReadBuffer;
+    char* tmp = body_scratch();
+    auto& body = parser_->get().body();
+    // Bytes already buffered (they came with the head, or with the last read) are parsed here: Beast's read would
+    // post its completion (a scheduler round), and another coroutine could use the scratch before this one resumes.
+    while (conn_->buffer.size() > 0) {
+      body.data = tmp;
+      body.size = kReadBuffer;
+      boost::system::error_code ec;
+      const std::size_t used = parser_->put(conn_->buffer.data(), ec);
+      conn_->buffer.consume(used);
+      if (ec == bhttp::error::need_buffer || ec == bhttp::error::need_more) ec = {};
+      if (ec) co_return fail(UpstreamFailure::io, ec, "read response body");
+      const std::size_t got = kReadBuffer - body.size;
+      out.append(tmp, got);
+      if (got > 0 || parser_->is_done()) co_return true;
+      if (used == 0) break;  // an incomplete piece (e.g. a chunk header): read more
+    }
+    body.data = tmp;
+    body.size = kReadBuffer;
     set_deadline(Clock::now() + timeouts_.idle);
     auto [ec, n] = co_await conn_->with_stream(
         [&](auto& s) { return bhttp::async_read_some(s, conn_->buffer, *parser_, as_tuple); });
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) co_return fail(UpstreamFailure::io, ec, "read response body");
-    const std::size_t got = kReadBuffer - parser_->get().body().size;
-    out.append(tmp, got);
+    const std::size_t got = kReadBuffer - body.size;
+    out.append(body_scratch(), got);
     if (got > 0 || parser_->is_done()) co_return true;
   }
 }

@@ -45,6 +45,9 @@ class UpstreamConnection;
 
 class UpstreamCall {
  public:
+  // Body bytes pass through a per-thread scratch buffer of this size on their way to the caller's string.
+  static constexpr std::size_t kReadBuffer = 16 * 1024;
+
   UpstreamCall(Origin origin, UpstreamTimeouts timeouts);
   ~UpstreamCall();
   UpstreamCall(const UpstreamCall&) = delete;
@@ -81,14 +84,9 @@ class UpstreamCall {
   UpstreamTimeouts timeouts_;
   std::unique_ptr<UpstreamConnection> conn_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
-  // Body bytes land here before they are appended to the caller's string. Allocated on the first read and not
-  // zero-filled (a value-initialised 16 KiB array in every call cost a memset, a large-bin malloc and 16 KiB per
-  // open stream). A read takes at most what the connection's buffer holds (kConnectionBuffer), so the same size.
-  static constexpr std::size_t kReadBuffer = 2 * 1024;
   // Socket reads go into the connection's buffer, as much as it has room for (Beast reads 512 bytes into an empty
   // one): 2 KiB takes a typical non-stream answer (head and body) in one read, and any SSE event.
   static constexpr std::size_t kConnectionBuffer = 2 * 1024;
-  std::unique_ptr<char[]> read_buffer_;
   UpstreamFailure failure_ = UpstreamFailure::none;
   std::string error_;
 };
