@@ -70,9 +70,10 @@ void check_responses(std::string_view out) {
     boost::beast::error_code ec;
     const std::size_t used = parser.put(boost::asio::buffer(out.data(), out.size()), ec);
     // A stream cut short is legitimate here: the harness half-closes its side, which the chat handler takes
-    // for a hang-up. Anything else must parse completely.
-    const bool cut_stream = ec == bhttp::error::need_more && parser.is_header_done() &&
-                            parser.get().result_int() == 200 && parser.chunked();
+    // for a hang-up (maybe right after the head). Anything else must parse completely.
+    const bool cut_stream = (ec == bhttp::error::need_more || (!ec && used == out.size())) &&
+                            parser.is_header_done() && !parser.is_done() && parser.get().result_int() == 200 &&
+                            parser.chunked();
     if (cut_stream) return;
     if (ec || !parser.is_done()) {
       std::fprintf(stderr, "malformed or truncated response (%s)\n", ec.message().c_str());
