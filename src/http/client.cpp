@@ -100,6 +100,7 @@ namespace {
 
 constexpr std::size_t kMaxIdlePerOrigin = 256;
 constexpr auto kMaxIdleAge = std::chrono::seconds(50);
+constexpr auto kTrustedIdle = std::chrono::seconds(1);
 
 struct Pool {
   std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle;
@@ -117,7 +118,10 @@ std::unique_ptr<UpstreamConnection> take_idle(const std::string& key) {
   while (!list.empty()) {
     auto c = std::move(list.back());
     list.pop_back();
-    if (Clock::now() - c->idle_since < kMaxIdleAge && c->looks_alive()) return c;
+    const auto idle = Clock::now() - c->idle_since;
+    // Checked only after a while: a syscall per request otherwise, and servers keep idle connections for seconds
+    // at least (if one did close it meanwhile, start() retries once on a fresh connection).
+    if (idle < kMaxIdleAge && (idle < kTrustedIdle || c->looks_alive())) return c;
   }
   return nullptr;
 }
