@@ -215,22 +215,23 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
       sessions.release(turn);
     }
   } release_turn{sessions_, turn};
-  const core::ApiError superseded = core::ApiError::superseded();
+  static const core::ApiError superseded = core::ApiError::superseded();  // static: not in every request's frame
 
   // The sinks and the answer live at function scope (GCC 12: no branch-scoped object with a destructor across a
-  // co_await).
-  std::optional<core::StreamSink> stream_sink;
-  std::optional<core::CollectSink> collect_sink;
+  // co_await). Only the one in use is allocated: this frame lives as long as the request (minutes for a stream).
+  std::unique_ptr<core::StreamSink> stream_sink;
+  std::unique_ptr<core::CollectSink> collect_sink;
   core::ResponseSink* sink = nullptr;
   std::pair<int, std::string> answer;
   if (chat.stream) {
-    stream_sink.emplace(res, openai::ChunkEncoder(id, created, route->model, chat.include_usage), chat.include_usage,
-                        settings_.sse_keepalive);
+    stream_sink = std::make_unique<core::StreamSink>(
+        res, openai::ChunkEncoder(id, created, route->model, chat.include_usage), chat.include_usage,
+        settings_.sse_keepalive);
     stream_sink->capture = obs::reply_capture(reply);
     stream_sink->start_keepalive(co_await net::this_coro::executor);
     sink = &*stream_sink;
   } else {
-    collect_sink.emplace(id, created, route->model);
+    collect_sink = std::make_unique<core::CollectSink>(id, created, route->model);
     collect_sink->capture = obs::reply_capture(reply);
     sink = &*collect_sink;
   }

@@ -49,6 +49,11 @@ double jitter() {
 
 }  // namespace
 
+namespace {
+net::awaitable<void> execute_chain(const Route& route, const RequestContext& ctx, const openai::ChatRequest& req,
+                                   ResponseSink& sink, ExecutionReport& report);
+}  // namespace
+
 net::awaitable<void> execute(const Route& route, const RequestContext& ctx, const openai::ChatRequest& req,
                              ResponseSink& sink, ExecutionReport& report) {
   Provider& primary = *route.provider;
@@ -65,6 +70,15 @@ net::awaitable<void> execute(const Route& route, const RequestContext& ctx, cons
     }
     co_return;
   }
+  co_await execute_chain(route, ctx, req, sink, report);
+}
+
+namespace {
+
+// Retries, deadlines, fallbacks, the breaker. A coroutine of its own: its frame (the chain, the errors, the
+// guard, the timers) is only allocated for a request that has any of them, not for every open stream.
+net::awaitable<void> execute_chain(const Route& route, const RequestContext& ctx, const openai::ChatRequest& req,
+                                   ResponseSink& sink, ExecutionReport& report) {
   std::vector<Target> chain{{route.provider, route.model}};
   chain.insert(chain.end(), route.fallbacks.begin(), route.fallbacks.end());
   std::optional<ApiError> last_error;
@@ -140,5 +154,7 @@ net::awaitable<void> execute(const Route& route, const RequestContext& ctx, cons
   const ApiError final_error = last_error.value_or(ApiError::upstream_error("No provider could answer the request."));
   co_await sink.fail(final_error);
 }
+
+}  // namespace
 
 }  // namespace sb::core
