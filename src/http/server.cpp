@@ -68,7 +68,7 @@ class ConnectionBase {
     if (why == Responder::Cut::hangup) peer_closed_ = true;
     cancel_.emit(net::cancellation_type::terminal);
   }
-  // Ends the guard; returns whether the coroutine's cancellation state must be reset.
+  // Ends the guard and returns the cut, if any (after one, the caller must reset its coroutine's cancellation state).
   Responder::Cut end_guard() {
     guarding_ = false;
     if (watching_) {

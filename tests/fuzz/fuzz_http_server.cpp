@@ -8,7 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -88,17 +90,35 @@ void check_responses(std::string_view out) {
   }
 }
 
+// A connection to the in-process server. A connect() that fails for a reason of the moment (interrupted by
+// libFuzzer's timer signal, no ephemeral port free yet after thousands of short connections) is retried for a
+// while; a refusal, or failing for 10 s, means the server stopped accepting: a finding.
+int connect_to_server(unsigned short port) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) std::abort();
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return fd;
+    const int err = errno;
+    ::close(fd);
+    const bool transient = err == EINTR || err == EAGAIN || err == EADDRNOTAVAIL || err == ETIMEDOUT;
+    if (!transient || std::chrono::steady_clock::now() > until) {
+      std::fprintf(stderr, "connect to the in-process server: %s\n", std::strerror(err));
+      std::abort();
+    }
+    ::usleep(10'000);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto& f = fixture();
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) std::abort();
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(f.port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) std::abort();
+  const int fd = connect_to_server(f.port);
   std::size_t sent = 0;
   while (sent < size) {
     const auto n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
