@@ -251,9 +251,9 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
   if (stream_sink) stream_sink->stop_keepalive();
   // A cut explains any failure (an operation it cancelled threw); a stream's failure is a write to a client that is
   // gone; anything else is a bug, reported as such by the connection.
-  const bool hung_up = cut == http::Responder::Cut::hangup || (failure && stream_sink && cut == http::Responder::Cut::none &&
-                                                              is_system_error(failure));
-  if (failure && !hung_up && cut == http::Responder::Cut::none) std::rethrow_exception(failure);
+  const bool uncut_failure = failure && cut == http::Responder::Cut::none;
+  if (uncut_failure && !(stream_sink && is_system_error(failure))) std::rethrow_exception(failure);
+  const bool hung_up = cut == http::Responder::Cut::hangup || uncut_failure;
   core::Outcome& outcome = sink->outcome;
   if (hung_up) {
     outcome.client_disconnected = true;

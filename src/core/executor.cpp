@@ -47,34 +47,6 @@ double jitter() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
-}  // namespace
-
-namespace {
-net::awaitable<void> execute_chain(const Route& route, const RequestContext& ctx, const openai::ChatRequest& req,
-                                   ResponseSink& sink, ExecutionReport& report);
-}  // namespace
-
-net::awaitable<void> execute(const Route& route, const RequestContext& ctx, const openai::ChatRequest& req,
-                             ResponseSink& sink, ExecutionReport& report) {
-  Provider& primary = *route.provider;
-  const bool plain = route.fallbacks.empty() && primary.retry.attempts <= 1 && primary.timeouts.first_token.count() == 0 &&
-                     primary.timeouts.total.count() == 0 && primary.breaker.state() == CircuitBreaker::State::closed;
-  report.provider = primary.name();
-  report.model = route.model;
-  if (plain) {  // nothing to recover: no guard, no deadline timer on the hot path
-    co_await primary.chat(ctx, req, route.model, sink);
-    if (sink.outcome.error && fallback_worthy(*sink.outcome.error)) {
-      primary.breaker.record_failure();
-    } else {
-      primary.breaker.record_success();
-    }
-    co_return;
-  }
-  co_await execute_chain(route, ctx, req, sink, report);
-}
-
-namespace {
-
 // Retries, deadlines, fallbacks, the breaker. A coroutine of its own: its frame (the chain, the errors, the
 // guard, the timers) is only allocated for a request that has any of them, not for every open stream.
 net::awaitable<void> execute_chain(const Route& route, const RequestContext& ctx, const openai::ChatRequest& req,
@@ -157,4 +129,22 @@ net::awaitable<void> execute_chain(const Route& route, const RequestContext& ctx
 
 }  // namespace
 
+net::awaitable<void> execute(const Route& route, const RequestContext& ctx, const openai::ChatRequest& req,
+                             ResponseSink& sink, ExecutionReport& report) {
+  Provider& primary = *route.provider;
+  const bool plain = route.fallbacks.empty() && primary.retry.attempts <= 1 && primary.timeouts.first_token.count() == 0 &&
+                     primary.timeouts.total.count() == 0 && primary.breaker.state() == CircuitBreaker::State::closed;
+  report.provider = primary.name();
+  report.model = route.model;
+  if (plain) {  // nothing to recover: no guard, no deadline timer on the hot path
+    co_await primary.chat(ctx, req, route.model, sink);
+    if (sink.outcome.error && fallback_worthy(*sink.outcome.error)) {
+      primary.breaker.record_failure();
+    } else {
+      primary.breaker.record_success();
+    }
+    co_return;
+  }
+  co_await execute_chain(route, ctx, req, sink, report);
+}
 }  // namespace sb::core

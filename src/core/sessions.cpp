@@ -5,7 +5,6 @@
 namespace sb::core {
 
 void ActiveSessions::Entry::supersede() {
-  superseded_.store(true, std::memory_order_release);
   // The request runs on its own io thread: tell it there.
   net::post(ex_, [self = shared_from_this()] {
     if (self->on_superseded_) self->on_superseded_();

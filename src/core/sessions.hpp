@@ -2,13 +2,11 @@
 // Voice barge-in: a newer request of a session supersedes the older one still running (BARGE_IN=true).
 // A session is a proxy key name plus the request's session id (`session_id` field or `X-Session-Id`), so one
 // caller can never cancel another caller's requests.
-#include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
-
-#include <functional>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -21,7 +19,6 @@ class ActiveSessions {
   class Entry : public std::enable_shared_from_this<Entry> {
    public:
     Entry(std::string key, net::any_io_executor ex) : key_(std::move(key)), ex_(std::move(ex)) {}
-    [[nodiscard]] bool was_superseded() const { return superseded_.load(std::memory_order_acquire); }
     // `f` runs on the executor given to claim() when a newer request of the session claims it (also when that
     // happened before this call: the news is always posted). Set and cleared (nullptr, before the request ends)
     // on that executor's thread only.
@@ -34,7 +31,6 @@ class ActiveSessions {
     std::string key_;
     net::any_io_executor ex_;
     std::function<void()> on_superseded_;
-    std::atomic<bool> superseded_{false};
   };
 
   // Registers a request under `key` (running on `ex`) and supersedes the request registered before it.

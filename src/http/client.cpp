@@ -289,34 +289,38 @@ char* body_scratch() {
 
 net::awaitable<bool> UpstreamCall::read_some(std::string& out) {
   if (!parser_ || parser_->is_done()) co_return true;
+  char* const tmp = body_scratch();
+  auto& body = parser_->get().body();
+  const auto give_scratch = [&] {
+    body.data = tmp;
+    body.size = kReadBuffer;
+  };
+  // Appends what the parser put into the scratch; true when that is something, or the body is complete.
+  const auto took_some = [&] {
+    const std::size_t got = kReadBuffer - body.size;
+    out.append(tmp, got);
+    return got > 0 || parser_->is_done();
+  };
   for (;;) {
-    char* tmp = body_scratch();
-    auto& body = parser_->get().body();
     // Bytes already buffered (they came with the head, or with the last read) are parsed here: Beast's read would
     // post its completion (a scheduler round), and another coroutine could use the scratch before this one resumes.
     while (conn_->buffer.size() > 0) {
-      body.data = tmp;
-      body.size = kReadBuffer;
+      give_scratch();
       boost::system::error_code ec;
       const std::size_t used = parser_->put(conn_->buffer.data(), ec);
       conn_->buffer.consume(used);
       if (ec == bhttp::error::need_buffer || ec == bhttp::error::need_more) ec = {};
       if (ec) co_return fail(UpstreamFailure::io, ec, "read response body");
-      const std::size_t got = kReadBuffer - body.size;
-      out.append(tmp, got);
-      if (got > 0 || parser_->is_done()) co_return true;
+      if (took_some()) co_return true;
       if (used == 0) break;  // an incomplete piece (e.g. a chunk header): read more
     }
-    body.data = tmp;
-    body.size = kReadBuffer;
+    give_scratch();
     set_deadline(Clock::now() + timeouts_.idle);
     auto [ec, n] = co_await conn_->with_stream(
         [&](auto& s) { return bhttp::async_read_some(s, conn_->buffer, *parser_, as_tuple); });
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) co_return fail(UpstreamFailure::io, ec, "read response body");
-    const std::size_t got = kReadBuffer - body.size;
-    out.append(body_scratch(), got);
-    if (got > 0 || parser_->is_done()) co_return true;
+    if (took_some()) co_return true;
   }
 }
 

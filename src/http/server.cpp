@@ -32,13 +32,12 @@ constexpr std::size_t kMaxRejecting = 256;  // connections being turned away wit
 // What the Responder needs of a connection, whatever its transport: writes, the watchdog's deadline, the guard.
 class ConnectionBase {
  public:
-  using IoResult = std::tuple<boost::system::error_code, std::size_t>;
   virtual ~ConnectionBase() = default;
   ConnectionBase(const ConnectionBase&) = delete;
   ConnectionBase& operator=(const ConnectionBase&) = delete;
 
   // Never cancelled half-way: a cut request must not leave a torn chunk behind (the watchdog bounds a stuck write).
-  virtual net::awaitable<IoResult> write(const std::array<net::const_buffer, 3>& bufs) = 0;
+  virtual net::awaitable<boost::system::error_code> write(const std::array<net::const_buffer, 3>& bufs) = 0;
   // The same as a plain completion handler; `bytes` must stay valid until `done` runs.
   virtual void write_detached(std::string_view bytes, std::function<void(boost::system::error_code)> done) = 0;
 
@@ -149,9 +148,10 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   }
   net::cancellation_slot cancel_slot() { return cancel_.slot(); }
 
-  net::awaitable<IoResult> write(const std::array<net::const_buffer, 3>& bufs) override {
-    auto [ec, n] = co_await net::async_write(stream_, bufs, net::bind_cancellation_slot(net::cancellation_slot(), as_tuple));
-    co_return IoResult{ec, n};
+  net::awaitable<boost::system::error_code> write(const std::array<net::const_buffer, 3>& bufs) override {
+    auto [ec, n] =
+        co_await net::async_write(stream_, bufs, net::bind_cancellation_slot(net::cancellation_slot(), as_tuple));
+    co_return ec;
   }
   void write_detached(std::string_view bytes, std::function<void(boost::system::error_code)> done) override {
     net::async_write(stream_, net::buffer(bytes),
@@ -449,7 +449,7 @@ std::string Responder::head(int status, std::string_view content_type, std::span
 net::awaitable<void> Responder::write_all(std::string_view a, std::string_view b, std::string_view c) {
   const std::array<net::const_buffer, 3> bufs{net::buffer(a), net::buffer(b), net::buffer(c)};
   conn_.set_deadline(Clock::now() + conn_.limits().write_timeout);
-  auto [ec, n] = co_await conn_.write(bufs);
+  const boost::system::error_code ec = co_await conn_.write(bufs);
   conn_.set_deadline(Clock::time_point::max());
   if (ec) throw boost::system::system_error(ec);
 }

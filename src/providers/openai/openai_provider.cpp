@@ -85,9 +85,11 @@ std::optional<core::ApiError> OpenAIProvider::check_event(std::string_view data)
   if (data.starts_with("{\"error\"")) {
     std::error_code ec;
     const auto v = json::parse(data, ec);
-    if (!ec && v.is_object() && v.get_object().contains("error")) return map_upstream_status(500, data, {}, cfg_.name, cfg_.secrets);
+    if (!ec && v.is_object() && v.get_object().contains("error"))
+      return map_upstream_status(500, data, {}, cfg_.name, cfg_.secrets);
   }
-  if (!openai::is_json_object(data)) return core::ApiError::upstream_error("The upstream sent a malformed stream event.");
+  if (!openai::is_json_object(data))
+    return core::ApiError::upstream_error("The upstream sent a malformed stream event.");
   return std::nullopt;
 }
 
