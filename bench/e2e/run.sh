@@ -5,9 +5,12 @@
 #   switchboard  sb-loadgen → switchboard (openai provider) → mock-upstream
 # Loopback only, bounded in time (every loadgen run has a hard cap), prints a Markdown table.
 #
-#   bench/e2e/run.sh [--quick] [--rounds N] [--soak MINUTES] [--no-pin] [--no-logs] [--prio|--rt] [--build-dir DIR] [--out FILE]
+#   bench/e2e/run.sh [--quick] [--rounds N] [--only W,...] [--soak MINUTES] [--no-pin] [--no-logs] [--prio|--rt]
+#                    [--build-dir DIR] [--out FILE]
 #
 #   --quick    one short round (under 2 minutes); default: 5 rounds (about 5 minutes)
+#   --only     run only these workloads (slow, latency, throughput, streams), e.g. --only latency,throughput
+#              while working on the request path; the report shows — for the others
 #   --no-pin   no taskset (default on 2+ cores: load generator on CPU 0, servers on CPU 1)
 #   --no-logs  nginx access_log off and switchboard LOG_LEVEL=warning (default: each logs every request)
 #   --prio     run every benchmark process at nice -20 (root only): less noise from other work on the box
@@ -25,12 +28,14 @@ PIN=1
 LOGS=1
 PRIO=0
 OUT=""
+ONLY="slow,latency,throughput,streams"
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 while (($#)); do
   case "$1" in
     --quick) QUICK=1 ;;
     --rounds) ROUNDS="$2"; shift ;;
+    --only) ONLY="$2"; shift ;;
     --soak) SOAK_MIN="$2"; shift ;;
     --no-pin) PIN=0 ;;
     --no-logs) LOGS=0 ;;
@@ -43,6 +48,10 @@ while (($#)); do
   esac
   shift
 done
+for w in ${ONLY//,/ }; do
+  [[ $w =~ ^(slow|latency|throughput|streams)$ ]] || { echo "run.sh: --only takes slow, latency, throughput, streams" >&2; exit 2; }
+done
+wants() { [[ ,$ONLY, == *",$1,"* ]]; }
 [[ $SOAK_MIN =~ ^[0-9]+$ ]] && ((SOAK_MIN <= 120)) || { echo "run.sh: --soak takes 0..120 minutes" >&2; exit 2; }
 
 # ---- workload sizes -------------------------------------------------------------------------------------
@@ -305,26 +314,34 @@ done
 START=$SECONDS
 for ((r = 1; r <= ROUNDS; r++)); do
   # First, so that round 1 measures 1,000 streams in processes that have only seen the warm-up.
-  log "round $r/$ROUNDS: $SLOW slow streams ($SLOW_CHUNKS chunks at ${SLOW_MS} ms)"
-  for p in "${PATHS[@]}"; do
-    run_load "$r" "$p" slow rss -- -c "$SLOW" -n "$SLOW" --warmup 1 --warmup-body "$BODY_JSON" \
-      --body "$BODY_SLOW" --timeout 60 --max-time 180
-  done
-  log "round $r/$ROUNDS: latency at concurrency 1 ($LAT_N requests)"
-  for p in "${PATHS[@]}"; do
-    run_load "$r" "$p" latency none -- -c 1 -n "$LAT_N" --warmup 20 --body "$BODY_JSON" --max-time 120
-  done
-  log "round $r/$ROUNDS: throughput at concurrency $RPS_C (${RPS_S}s)"
-  for p in "${PATHS[@]}"; do
-    run_load "$r" "$p" throughput none -- -c "$RPS_C" -d "$RPS_S" --body "$BODY_JSON" --max-time $((RPS_S + 60))
-  done
-  log "round $r/$ROUNDS: $STREAMS concurrent streams of $STREAM_CHUNKS chunks at ${STREAM_MS} ms ($STREAM_ROUNDS per connection)"
-  for p in "${PATHS[@]}"; do
-    # Starts spread over one stream's length, so that every stream starts while ~$STREAMS others are running.
-    run_load "$r" "$p" streams none -- -c "$STREAMS" -n $((STREAMS * STREAM_ROUNDS)) --warmup 1 \
-      --warmup-body "$BODY_JSON" --ramp "$(awk "BEGIN{print $STREAM_CHUNKS * $STREAM_MS / 1000}")" \
-      --body "$BODY_STREAM" --max-time 120
-  done
+  if wants slow; then
+    log "round $r/$ROUNDS: $SLOW slow streams ($SLOW_CHUNKS chunks at ${SLOW_MS} ms)"
+    for p in "${PATHS[@]}"; do
+      run_load "$r" "$p" slow rss -- -c "$SLOW" -n "$SLOW" --warmup 1 --warmup-body "$BODY_JSON" \
+        --body "$BODY_SLOW" --timeout 60 --max-time 180
+    done
+  fi
+  if wants latency; then
+    log "round $r/$ROUNDS: latency at concurrency 1 ($LAT_N requests)"
+    for p in "${PATHS[@]}"; do
+      run_load "$r" "$p" latency none -- -c 1 -n "$LAT_N" --warmup 20 --body "$BODY_JSON" --max-time 120
+    done
+  fi
+  if wants throughput; then
+    log "round $r/$ROUNDS: throughput at concurrency $RPS_C (${RPS_S}s)"
+    for p in "${PATHS[@]}"; do
+      run_load "$r" "$p" throughput none -- -c "$RPS_C" -d "$RPS_S" --body "$BODY_JSON" --max-time $((RPS_S + 60))
+    done
+  fi
+  if wants streams; then
+    log "round $r/$ROUNDS: $STREAMS concurrent streams of $STREAM_CHUNKS chunks at ${STREAM_MS} ms ($STREAM_ROUNDS per connection)"
+    for p in "${PATHS[@]}"; do
+      # Starts spread over one stream's length, so that every stream starts while ~$STREAMS others are running.
+      run_load "$r" "$p" streams none -- -c "$STREAMS" -n $((STREAMS * STREAM_ROUNDS)) --warmup 1 \
+        --warmup-body "$BODY_JSON" --ramp "$(awk "BEGIN{print $STREAM_CHUNKS * $STREAM_MS / 1000}")" \
+        --body "$BODY_STREAM" --max-time 120
+    done
+  fi
 done
 ELAPSED=$((SECONDS - START))
 
