@@ -1,11 +1,17 @@
 #include "obs/logging.hpp"
 
+#include <spdlog/details/console_globals.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <ctime>
 #include <memory>
 #include <mutex>
 
@@ -16,13 +22,28 @@ namespace {
 
 bool g_json = false;
 
-// The registered secrets; swapped as a whole so a reader never sees a half-updated list.
+// The registered secrets; swapped as a whole so a reader never sees a half-updated list. Each thread keeps the
+// list it last saw and takes the lock only when the generation says the list changed (secrets change rarely,
+// lines are written on every request).
 std::mutex g_secrets_mu;
 std::shared_ptr<const std::vector<std::string>> g_secrets = std::make_shared<const std::vector<std::string>>();
+std::atomic<std::uint64_t> g_secrets_generation{1};
 
-std::shared_ptr<const std::vector<std::string>> current_secrets() {
-  std::lock_guard lock(g_secrets_mu);
-  return g_secrets;
+const std::vector<std::string>& current_secrets() {
+  thread_local std::uint64_t seen = 0;
+  thread_local std::shared_ptr<const std::vector<std::string>> cached;
+  const auto generation = g_secrets_generation.load(std::memory_order_acquire);
+  if (generation != seen) {
+    std::lock_guard lock(g_secrets_mu);
+    cached = g_secrets;
+    seen = g_secrets_generation.load(std::memory_order_relaxed);
+  }
+  return *cached;
+}
+
+void publish_secrets(std::shared_ptr<const std::vector<std::string>> list) {  // g_secrets_mu held
+  g_secrets = std::move(list);
+  g_secrets_generation.fetch_add(1, std::memory_order_release);
 }
 
 // JSON lines: {"ts":…,"level":…,"msg":…}; a message that is itself a JSON object is merged in.
@@ -100,9 +121,12 @@ void append_text_value(std::string& out, std::string_view value) {
   }
 }
 
+// Appends a request's fields to `out`: ` key=value` pairs after "request", or a JSON object.
 class LineBuilder {
  public:
-  explicit LineBuilder(bool json) : json_(json), out_(json ? "{" : "request") {}
+  LineBuilder(std::string& out, bool json) : json_(json), out_(out), start_(out.size()) {
+    out_ += json ? "{" : "request";
+  }
   void str(std::string_view key, std::string_view value) {
     key_(key);
     if (json_) {
@@ -115,15 +139,14 @@ class LineBuilder {
     key_(key);
     out_ += !json_ && value == "null" ? std::string_view("-") : value;
   }
-  std::string finish() {
+  void finish() {
     if (json_) out_ += '}';
-    return std::move(out_);
   }
 
  private:
   void key_(std::string_view key) {
     if (json_) {
-      out_ += out_.size() > 1 ? ",\"" : "\"";
+      out_ += out_.size() > start_ + 1 ? ",\"" : "\"";
       out_ += key;
       out_ += "\":";
     } else {
@@ -133,17 +156,24 @@ class LineBuilder {
     }
   }
   bool json_;
-  std::string out_;
+  std::string& out_;
+  std::size_t start_;
 };
 
-std::string fmt_ms(double ms) {
-  char b[32];
-  const auto r = std::to_chars(b, b + sizeof b, ms, std::chars_format::fixed, 1);
-  return {b, r.ptr};
-}
+// Numbers formatted in place (no std::string per field).
+struct Num {
+  char buf[32];
+  std::string_view text;
+  explicit Num(long long v) { text = {buf, std::to_chars(buf, buf + sizeof buf, v).ptr}; }
+  static Num ms(double v) {
+    Num n(0);
+    n.text = {n.buf, std::to_chars(n.buf, n.buf + sizeof n.buf, v, std::chars_format::fixed, 1).ptr};
+    return n;
+  }
+};
 
-std::string format_request(const RequestLog& r, bool json) {
-  LineBuilder b(json);
+void format_request(std::string& out, const RequestLog& r, bool json) {
+  LineBuilder b(out, json);
   b.str("request_id", r.request_id);
   b.str("method", r.method);
   b.str("path", r.path);
@@ -152,16 +182,73 @@ std::string format_request(const RequestLog& r, bool json) {
   if (!r.session_id.empty()) b.str("session_id", r.session_id);
   if (!r.key_name.empty()) b.str("key", r.key_name);
   b.raw("stream", r.stream ? "true" : "false");
-  b.raw("status", std::to_string(r.status));
-  b.raw("ttft_ms", r.ttft_ms ? fmt_ms(*r.ttft_ms) : "null");
-  b.raw("duration_ms", fmt_ms(r.duration_ms));
-  b.raw("prompt_tokens", r.prompt_tokens ? std::to_string(*r.prompt_tokens) : "null");
-  b.raw("completion_tokens", r.completion_tokens ? std::to_string(*r.completion_tokens) : "null");
+  b.raw("status", Num(r.status).text);
+  b.raw("ttft_ms", r.ttft_ms ? Num::ms(*r.ttft_ms).text : "null");
+  b.raw("duration_ms", Num::ms(r.duration_ms).text);
+  b.raw("prompt_tokens", r.prompt_tokens ? Num(*r.prompt_tokens).text : "null");
+  b.raw("completion_tokens", r.completion_tokens ? Num(*r.completion_tokens).text : "null");
   if (!r.finish_reason.empty()) b.str("finish_reason", r.finish_reason);
   if (!r.error_code.empty()) b.str("error", r.error_code);
   if (r.client_disconnected) b.raw("client_disconnected", "true");
-  b.raw("retries", std::to_string(r.retries));
-  return b.finish();
+  b.raw("retries", Num(r.retries).text);
+  b.finish();
+}
+
+std::string format_request(const RequestLog& r, bool json) {
+  std::string out;
+  format_request(out, r, json);
+  return out;
+}
+
+// The start of an INFO line exactly as the logger's formatters write it: text
+// `2026-01-31T12:00:00.123 info  ` (local time, as spdlog's pattern), JSON `{"ts":"2026-01-31T12:00:00.123Z",
+// "level":"info",` (UTC). The date and time to the second are formatted once per second per thread.
+void append_info_prefix(std::string& out, bool json) {
+  const auto now = std::chrono::system_clock::now();
+  const auto since = now.time_since_epoch();
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(since).count();
+  const auto ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(since).count() % 1000);
+  thread_local long long cached_secs = -1;
+  thread_local bool cached_json = false;
+  thread_local char cached[64];  // YYYY-mm-ddTHH:MM:SS
+  if (secs != cached_secs || json != cached_json) {
+    const auto t = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    if (json) {
+      gmtime_r(&t, &tm);
+    } else {
+      localtime_r(&t, &tm);
+    }
+    std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_secs = secs;
+    cached_json = json;
+  }
+  const char millis[4] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                          static_cast<char>('0' + ms % 10), '\0'};
+  if (json) {
+    out += "{\"ts\":\"";
+    out += cached;
+    out += '.';
+    out += millis;
+    out += "Z\",\"level\":\"info\",";
+  } else {
+    out += cached;
+    out += '.';
+    out += millis;
+    out += " info  ";
+  }
+}
+
+// Writes a finished line to stderr under the console sink's lock, so it never interleaves with the logger's.
+void write_stderr_line(std::string_view line) {
+  std::lock_guard lock(spdlog::details::console_mutex::mutex());
+  while (!line.empty()) {
+    const auto n = ::write(STDERR_FILENO, line.data(), line.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // stderr gone: a log line is not worth more
+    line.remove_prefix(static_cast<std::size_t>(n));
+  }
 }
 
 }  // namespace
@@ -174,23 +261,28 @@ void set_log_secrets(std::vector<std::string> secrets) {
   std::erase_if(secrets, [](const std::string& s) { return s.size() < 4; });
   auto list = std::make_shared<const std::vector<std::string>>(std::move(secrets));
   std::lock_guard lock(g_secrets_mu);
-  g_secrets = std::move(list);
+  publish_secrets(std::move(list));
 }
 
 void add_log_secret(std::string secret) {
   if (secret.size() < 4) return;
   std::lock_guard lock(g_secrets_mu);
   auto list = std::make_shared<std::vector<std::string>>(*g_secrets);
-  if (std::find(list->begin(), list->end(), secret) == list->end()) list->push_back(std::move(secret));
-  g_secrets = std::move(list);
+  if (std::find(list->begin(), list->end(), secret) != list->end()) return;
+  list->push_back(std::move(secret));
+  publish_secrets(std::move(list));
 }
 
 bool scrub_log_secrets(std::string& text) {
-  const auto secrets = current_secrets();
   bool replaced = false;
-  for (const auto& s : *secrets) {
-    for (auto pos = text.find(s); pos != std::string::npos; pos = text.find(s, pos + 3)) {
+  for (const auto& s : current_secrets()) {
+    // memmem: std::string::find stops at every occurrence of the secret's first byte.
+    for (std::size_t pos = 0; pos < text.size();) {
+      const void* hit = ::memmem(text.data() + pos, text.size() - pos, s.data(), s.size());
+      if (hit == nullptr) break;
+      pos = static_cast<std::size_t>(static_cast<const char*>(hit) - text.data());
       text.replace(pos, s.size(), "***");
+      pos += 3;
       replaced = true;
     }
   }
@@ -220,9 +312,24 @@ std::string format_request_json(const RequestLog& r) {
   return format_request(r, true);
 }
 
+// The line is built, scrubbed and written here rather than through spdlog (pattern formatter, a copy for the
+// scrubber, a locked fwrite and flush): it is written on every request, and the same bytes come out.
 void log_request(const RequestLog& r) {
   if (!spdlog::should_log(spdlog::level::info)) return;
-  spdlog::info("{}", format_request(r, g_json));
+  thread_local std::string line;
+  line.clear();
+  append_info_prefix(line, g_json);
+  if (g_json) {
+    const auto start = line.size();
+    format_request(line, r, true);
+    line.erase(start, 1);  // the object's '{': its members continue the prefix's object
+  } else {
+    format_request(line, r, false);
+  }
+  line += '\n';
+  scrub_log_secrets(line);
+  write_stderr_line(line);
+  if (line.capacity() > 4096) line = std::string();  // one huge line does not stay pinned to the thread
 }
 
 }  // namespace sb::obs

@@ -106,6 +106,10 @@ TEST_F(SecretsNeverLogged, ErrorScenariosLeakNoKeyIntoLogsOrTheMessageLog) {
   http_request(port(), "POST", "/v1/chat/completions", "{not json", auth());
   http_request(port(), "POST", "/v1/chat/completions", chat_body(R"("provider":"nope")"), auth());
   http_request(port(), "GET", "/metrics");
+  // A secret in a field the request line logs (the session id).
+  auto session_auth = auth();
+  session_auth.emplace_back("X-Session-Id", kUpstreamKey);
+  EXPECT_EQ(http_request(port(), "POST", "/v1/chat/completions", chat_body(), session_auth).status, 200);
 
   ASSERT_EQ(proxy_->stop(), 0);  // drains and writes the message log
   const std::string logs = proxy_->output();
@@ -118,8 +122,59 @@ TEST_F(SecretsNeverLogged, ErrorScenariosLeakNoKeyIntoLogsOrTheMessageLog) {
   }
   // Every line of the log output is a single line of its own (no value broke a line in two).
   std::istringstream lines(logs);
-  for (std::string line; std::getline(lines, line);)
+  int request_lines = 0;
+  for (std::string line; std::getline(lines, line);) {
     EXPECT_TRUE(line.size() > 24 && line[4] == '-' && line[10] == 'T') << "not a log line: " << line;
+    if (line.find(" request request_id=") == std::string::npos) continue;
+    ++request_lines;  // `YYYY-mm-ddTHH:MM:SS.mmm info  request …`, as every other INFO line
+    EXPECT_TRUE(line[7] == '-' && line[13] == ':' && line[16] == ':' && line[19] == '.' &&
+                line.compare(23, 15, " info  request ") == 0) << line;
+  }
+  EXPECT_GE(request_lines, 20);
+  EXPECT_NE(logs.find("session_id=*** "), std::string::npos) << "the session id was logged, scrubbed";
+}
+
+// With LOG_FORMAT=json every line, request lines included, is one JSON object with its time and level.
+class JsonLogLines : public ProxyToMockUpstream {
+ protected:
+  std::map<std::string, std::string> proxy_env() override {
+    auto env = ProxyToMockUpstream::proxy_env();
+    env["LOG_FORMAT"] = "json";
+    return env;
+  }
+};
+
+TEST_F(JsonLogLines, RequestLinesAreObjectsWithTimeLevelAndFieldsAndNoSecret) {
+  const auto r = http_request(port(), "POST", "/v1/chat/completions", chat_body(),
+                              {{"X-Session-Id", std::string("call-7 ") + kUpstreamKey}});
+  ASSERT_EQ(r.status, 200);
+  const std::string id = r.headers.at("x-request-id");
+  EXPECT_EQ(http_request(port(), "POST", "/v1/chat/completions", "{not json").status, 400);
+  ASSERT_EQ(proxy_->stop(), 0);
+  const std::string logs = proxy_->output();
+  EXPECT_EQ(logs.find(kUpstreamKey), std::string::npos);
+  std::istringstream lines(logs);
+  int requests = 0;
+  for (std::string line; std::getline(lines, line);) {
+    json::object o;
+    ASSERT_NO_THROW(o = json::parse(line).as_object()) << line;
+    const std::string ts(o.at("ts").as_string());
+    EXPECT_TRUE(ts.size() == 24 && ts[10] == 'T' && ts[19] == '.' && ts.back() == 'Z') << line;
+    EXPECT_TRUE(o.at("level").is_string()) << line;
+    if (!o.contains("request_id")) continue;
+    ++requests;
+    EXPECT_EQ(o.at("level"), "info");
+    if (o.at("request_id").as_string() != id) {
+      EXPECT_EQ(o.at("status"), 400) << line;
+      continue;
+    }
+    EXPECT_EQ(o.at("status"), 200) << line;
+    EXPECT_EQ(o.at("session_id"), "call-7 ***") << line;
+    EXPECT_EQ(o.at("stream"), false) << line;
+    EXPECT_TRUE(o.at("duration_ms").is_number()) << line;
+    EXPECT_EQ(o.at("retries"), 0) << line;
+  }
+  EXPECT_EQ(requests, 2);
 }
 
 // ---- the message log under load -------------------------------------------------------------------------
