@@ -54,9 +54,10 @@ net::awaitable<void> CollectSink::relay_done() {
   co_return;
 }
 
-net::awaitable<void> CollectSink::relay_body(int status, std::string& body) {
+net::awaitable<void> CollectSink::relay_body(int status, std::string& body, const BodyFacts& facts) {
   if (!outcome.first_token) outcome.first_token = Clock::now();
-  if (status == 200) scan_relayed(body, outcome.finish_reason, outcome.usage);
+  if (!facts.finish_reason.empty()) outcome.finish_reason = facts.finish_reason;
+  if (facts.usage) outcome.usage = facts.usage;
   if (capture) capture->set_relayed_body(body);
   relayed_.emplace(status, std::move(body));
   co_return;

@@ -19,4 +19,11 @@ struct Usage {
   std::int64_t total_tokens = 0;
 };
 
+// What a relayed chat.completion body says about itself, for logs and metrics: its first non-null
+// `finish_reason` and its top-level `usage` counts. Read while the body is validated (one pass).
+struct BodyFacts {
+  std::string finish_reason;
+  std::optional<Usage> usage;
+};
+
 }  // namespace sb::core

@@ -56,10 +56,10 @@ net::awaitable<void> GuardedSink::relay_done() {
   co_await inner_.relay_done();
 }
 
-net::awaitable<void> GuardedSink::relay_body(int status, std::string& body) {
+net::awaitable<void> GuardedSink::relay_body(int status, std::string& body, const BodyFacts& facts) {
   first_token_ = true;
   forwarded_ = true;
-  co_await inner_.relay_body(status, body);
+  co_await inner_.relay_body(status, body, facts);
 }
 
 net::awaitable<void> GuardedSink::forward_held() {

@@ -20,7 +20,7 @@ class GuardedSink final : public ResponseSink {
   net::awaitable<void> fail(const ApiError& error) override;
   net::awaitable<void> relay_event(std::string_view raw_event) override;
   net::awaitable<void> relay_done() override;
-  net::awaitable<void> relay_body(int status, std::string& body) override;
+  net::awaitable<void> relay_body(int status, std::string& body, const BodyFacts& facts) override;
   [[nodiscard]] bool committed() const override { return inner_.committed() || forwarded_; }
   [[nodiscard]] bool streaming() const override { return inner_.streaming(); }
 

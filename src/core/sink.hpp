@@ -41,7 +41,8 @@ class ResponseSink {
   // OpenAI-compatible upstreams: their SSE events and bodies pass through untouched.
   virtual net::awaitable<void> relay_event(std::string_view raw_event) = 0;
   virtual net::awaitable<void> relay_done() = 0;
-  virtual net::awaitable<void> relay_body(int status, std::string& body) = 0;
+  // `facts` were read from `body` when the provider checked it.
+  virtual net::awaitable<void> relay_body(int status, std::string& body, const BodyFacts& facts) = 0;
 
   // True once bytes of the response have gone to the client: from then on no retry or fallback is possible.
   [[nodiscard]] virtual bool committed() const = 0;

@@ -109,7 +109,7 @@ net::awaitable<void> StreamSink::relay_done() {
   co_await write(openai::ChunkEncoder::kDone);
 }
 
-net::awaitable<void> StreamSink::relay_body(int status, std::string& /*body*/) {
+net::awaitable<void> StreamSink::relay_body(int status, std::string& /*body*/, const BodyFacts& /*facts*/) {
   const auto err = ApiError::upstream_error(
       "The upstream answered a streaming request with a non-stream response (HTTP " + std::to_string(status) + ").");
   co_await fail(err);

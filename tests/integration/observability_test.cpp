@@ -333,24 +333,37 @@ TEST_F(MessageLogRedacted, KeepsStructureDropsText) {
 
 // ---- the request log line ------------------------------------------------------------------------------
 
+// The request line of `id` in the proxy's output (written as the request ends: waits for it up to 2 s).
+std::string request_line(Process& proxy, const std::string& id) {
+  for (int i = 0; i < 200; ++i) {
+    std::istringstream out(proxy.output());
+    for (std::string l; std::getline(out, l);)
+      if (l.find("request_id=" + id) != std::string::npos) return l;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return {};
+}
+
 TEST_F(ProxyToMockUpstream, OneInfoLinePerRequestWithItsFields) {
   const auto r = http_stream(port(), "/v1/chat/completions",
                              chat_body(R"("stream_options":{"include_usage":true})", true));
   ASSERT_EQ(r.status, 200);
-  const std::string id = r.headers.at("x-request-id");
-  std::string line;
-  for (int i = 0; i < 200 && line.empty(); ++i) {  // the line is written as the request ends
-    std::istringstream out(proxy_->output());
-    for (std::string l; std::getline(out, l);)
-      if (l.find("request_id=" + id) != std::string::npos) line = l;
-    if (line.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  const std::string line = request_line(*proxy_, r.headers.at("x-request-id"));
   ASSERT_FALSE(line.empty());
   for (const char* field : {" info ", "provider=openai", "model=gpt-4o-mini", "stream=true", "status=200",
                             "ttft_ms=", "duration_ms=", "finish_reason=stop", "retries=0"})
     EXPECT_NE(line.find(field), std::string::npos) << field << " in " << line;
   EXPECT_EQ(line.find("ttft_ms=-"), std::string::npos) << line;
   EXPECT_EQ(line.find("prompt_tokens=-"), std::string::npos) << "relayed usage is read for the log: " << line;
+
+  // A relayed chat.completion body: its finish reason and usage are read while it is validated.
+  const auto whole = http_request(port(), "POST", "/v1/chat/completions", chat_body());
+  ASSERT_EQ(whole.status, 200);
+  const std::string body_line = request_line(*proxy_, whole.headers.at("x-request-id"));
+  for (const char* field : {"stream=false", "status=200", "finish_reason=stop", "prompt_tokens=", "retries=0"})
+    EXPECT_NE(body_line.find(field), std::string::npos) << field << " in " << body_line;
+  EXPECT_EQ(body_line.find("prompt_tokens=-"), std::string::npos) << body_line;
+  EXPECT_EQ(body_line.find("completion_tokens=-"), std::string::npos) << body_line;
 }
 
 }  // namespace

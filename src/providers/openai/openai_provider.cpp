@@ -68,15 +68,16 @@ core::net::awaitable<void> OpenAIProvider::chat(const core::RequestContext& ctx,
     co_return;
   }
   const bool complete = co_await call.read_all(body, 64 * 1024 * 1024);
+  core::BodyFacts facts;
   if (!complete)
     failure = map_transport_failure(call.failure(), cfg_.name);
-  else if (!openai::is_json_object(body))
+  else if (!openai::is_json_object(body, 64, &facts))
     failure = core::ApiError::upstream_error("The upstream sent a malformed response body.");
   if (failure) {
     co_await sink.fail(*failure);
     co_return;
   }
-  co_await sink.relay_body(status, body);
+  co_await sink.relay_body(status, body, facts);
 }
 
 // An event's data that must not be relayed: an in-stream error from the upstream, or bytes that are not a JSON
