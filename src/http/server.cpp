@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 
 #include "http/request_id.hpp"
+#include "http/send_now.hpp"
 
 namespace sb::http {
 
@@ -149,9 +150,14 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   net::cancellation_slot cancel_slot() { return cancel_.slot(); }
 
   net::awaitable<boost::system::error_code> write(const std::array<net::const_buffer, 3>& bufs) override {
-    auto [ec, n] =
-        co_await net::async_write(stream_, bufs, net::bind_cancellation_slot(net::cancellation_slot(), as_tuple));
-    co_return ec;
+    boost::system::error_code ec;
+    std::size_t sent = 0;
+    if constexpr (!kTls) sent = send_now(socket().native_handle(), bufs, ec);
+    if (ec || sent == total_size(bufs)) co_return ec;
+    const auto rest = drop_front(bufs, sent);
+    auto [wec, n] =
+        co_await net::async_write(stream_, rest, net::bind_cancellation_slot(net::cancellation_slot(), as_tuple));
+    co_return wec;
   }
   void write_detached(std::string_view bytes, std::function<void(boost::system::error_code)> done) override {
     net::async_write(stream_, net::buffer(bytes),
@@ -308,7 +314,17 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         if (peer_closed_) co_return;  // answered everything the client sent before it closed its side
         set_deadline(Clock::now() + lim.idle_timeout);
         const auto space = buffer_.prepare(4096);
-        auto [ec, n] = co_await stream_.async_read_some(space, as_tuple);
+        // Tried at once on plain TCP: a request already there is taken without a scheduler round, and a FIN that
+        // the hang-up watch saw (it may complete only after this point, and Asio's reactor then waits for an edge
+        // that never comes) is seen here.
+        boost::system::error_code ec;
+        std::size_t n = 0;
+        if constexpr (!kTls) n = recv_now(socket().native_handle(), space, ec);
+        if (!ec && n == 0) {
+          auto [rec, rn] = co_await stream_.async_read_some(space, as_tuple);
+          ec = rec;
+          n = rn;
+        }
         if (ec) co_return;  // hang-up or idle timeout: nothing to answer
         buffer_.commit(n);
       }
