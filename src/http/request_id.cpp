@@ -26,8 +26,10 @@ bool sane(std::string_view v) {
 
 }  // namespace
 
-std::string uuid4() {
-  std::array<std::uint8_t, 16> b{};
+namespace {
+
+// 16 random bytes with the version (4) and variant (10xx) bits of a random UUID.
+void random_uuid_bytes(std::array<std::uint8_t, 16>& b) {
   const std::uint64_t hi = rng()(), lo = rng()();
   for (int i = 0; i < 8; ++i) {
     b[i] = static_cast<std::uint8_t>(hi >> (8 * i));
@@ -35,20 +37,38 @@ std::string uuid4() {
   }
   b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | 0x40);
   b[8] = static_cast<std::uint8_t>((b[8] & 0x3F) | 0x80);
+}
+
+// `prefix` then the 8-4-4-4-12 hex form, built in place (one allocation at most).
+std::string format_uuid(const std::array<std::uint8_t, 16>& b, std::string_view prefix) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
+  char text[36];
+  char* p = text;
   for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[b[i] >> 4]);
-    out.push_back(kHex[b[i] & 0xF]);
+    if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
+    *p++ = kHex[b[i] >> 4];
+    *p++ = kHex[b[i] & 0xF];
   }
+  std::string out;
+  out.reserve(prefix.size() + sizeof text);
+  out.append(prefix);
+  out.append(text, sizeof text);
   return out;
+}
+
+}  // namespace
+
+std::string uuid4() {
+  std::array<std::uint8_t, 16> b{};
+  random_uuid_bytes(b);
+  return format_uuid(b, "");
 }
 
 std::string make_request_id(std::string_view client_value) {
   if (sane(client_value)) return std::string(client_value);
-  return "req_" + uuid4();
+  std::array<std::uint8_t, 16> b{};
+  random_uuid_bytes(b);
+  return format_uuid(b, "req_");
 }
 
 }  // namespace sb::http

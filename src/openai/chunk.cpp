@@ -122,15 +122,15 @@ std::string new_completion_id() {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   constexpr std::uint64_t kBase = sizeof(kAlphabet) - 1;  // 62
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::string id = "chatcmpl-";
-  id.reserve(9 + 24);
+  char id[9 + 24] = {'c', 'h', 'a', 't', 'c', 'm', 'p', 'l', '-'};
   // 24 characters from three 64-bit draws, 8 each: 62^8 < 2^48, so every character is uniform up to a bias of
   // 2^-16 at most (a fresh draw per character, through a distribution, cost ~1,700 instructions per id).
+  char* out = id + 9;
   for (int d = 0; d < 3; ++d) {
     std::uint64_t v = rng();
-    for (int i = 0; i < 8; ++i, v /= kBase) id.push_back(kAlphabet[v % kBase]);
+    for (int i = 0; i < 8; ++i, v /= kBase) *out++ = kAlphabet[v % kBase];
   }
-  return id;
+  return {id, sizeof id};
 }
 
 }  // namespace sb::openai

@@ -1,6 +1,8 @@
 // Request log lines: one line whatever the values hold; secrets scrubbed.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <boost/json.hpp>
 
 #include "obs/logging.hpp"
@@ -79,6 +81,27 @@ TEST(LogSecrets, EveryOccurrenceIsReplaced) {
   set_log_secrets({});
   std::string none = "sk-abcdef123456";
   EXPECT_FALSE(scrub_log_secrets(none));
+}
+
+TEST(LogSecrets, EdgesRunsAndOtherThreadsSeeTheCurrentList) {
+  set_log_secrets({"s3cr3t", "xxxx"});
+  std::string text = "s3cr3ts3cr3t mid s3cr3t";
+  EXPECT_TRUE(scrub_log_secrets(text));
+  EXPECT_EQ(text, "****** mid ***");
+  std::string run = "xxxxxxxxxx";  // 10: two whole occurrences, then 2 left over
+  scrub_log_secrets(run);
+  EXPECT_EQ(run, "******xx");
+  std::string other_thread;
+  std::thread([&] {
+    other_thread = "a s3cr3t b";
+    scrub_log_secrets(other_thread);
+    set_log_secrets({"another-one"});  // replaced from this thread ...
+  }).join();
+  EXPECT_EQ(other_thread, "a *** b");
+  std::string after = "s3cr3t another-one";  // ... and seen by this one
+  scrub_log_secrets(after);
+  EXPECT_EQ(after, "s3cr3t ***");
+  set_log_secrets({});
 }
 
 }  // namespace
