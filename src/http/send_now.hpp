@@ -1,6 +1,6 @@
-// Socket I/O tried at once, before any asynchronous operation: the kernel almost always takes a whole write (and
-// a request is often already there to read), and Boost 1.81's Asio posts the completion of even an immediate
-// operation (another scheduler round and an epoll_wait each).
+// A gather write tried at once on a non-blocking TCP socket, before any asynchronous write: the kernel almost
+// always takes everything, and Boost 1.81's Asio would post the completion of even an immediate write (another
+// scheduler round and an epoll_wait per write).
 #pragma once
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -32,22 +32,6 @@ std::size_t send_now(int fd, const std::array<boost::asio::const_buffer, N>& buf
   for (;;) {
     const ssize_t n = ::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n >= 0) return static_cast<std::size_t>(n);
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) ec.assign(errno, boost::asio::error::get_system_category());
-    return 0;
-  }
-}
-
-// Receives what is there now (MSG_DONTWAIT): the bytes received, 0 with `ec` = eof when the peer has closed its
-// end, 0 without `ec` when nothing is there yet.
-inline std::size_t recv_now(int fd, boost::asio::mutable_buffer buf, boost::system::error_code& ec) {
-  for (;;) {
-    const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
-    if (n > 0) return static_cast<std::size_t>(n);
-    if (n == 0) {
-      ec = boost::asio::error::eof;
-      return 0;
-    }
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) ec.assign(errno, boost::asio::error::get_system_category());
     return 0;

@@ -90,10 +90,17 @@ class ConnectionBase {
   virtual void watch_hangup(std::uint64_t generation) = 0;
   // Whether the client has closed its end (FIN or error), however many unread bytes are queued before it.
   virtual bool peer_hung_up() = 0;
+  // Cancels serve()'s wait for a next request (the only operation on the socket while idle_reading_).
+  virtual void cancel_idle_read() = 0;
   void on_peeked(std::uint64_t generation, boost::system::error_code ec, std::size_t n) {
     // An EOF seen here is seen only once (the reactor then stops trying reads on its own, and no new edge comes):
     // remembered even when the guard is over, so that serve() closes instead of waiting for the next request.
-    if (ec != net::error::operation_aborted && (ec || n == 0)) peer_closed_ = true;
+    if (ec != net::error::operation_aborted && (ec || n == 0)) {
+      peer_closed_ = true;
+      // Completed after the guard ended, with serve() already waiting for a next request: the reactor took this
+      // EOF as the socket's last news and will not report it again, so that read would wait until the idle timeout.
+      if (idle_reading_) cancel_idle_read();
+    }
     if (generation != guard_generation_ || !guarding_) return;  // a watch of an earlier request, or the guard ended
     watching_ = false;
     // EOF or an error: the client is gone. Bytes: a pipelined next request (left queued for serve()); a FIN behind
@@ -113,6 +120,7 @@ class ConnectionBase {
   bool guarding_ = false;
   bool watching_ = false;
   bool peer_closed_ = false;  // the client's end is closed: once everything it sent is answered, close
+  bool idle_reading_ = false;  // serve() is waiting for the first bytes of a next request
   char peek_byte_ = 0;
 };
 
@@ -170,6 +178,10 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     if constexpr (kTls) return false;  // TLS ends with close_notify (session())
     int n = 0;
     return socket().is_open() && ::ioctl(socket().native_handle(), FIONREAD, &n) == 0 && n > 0;
+  }
+  void cancel_idle_read() override {
+    boost::system::error_code ignored;
+    socket().cancel(ignored);
   }
   bool peer_hung_up() override {
     pollfd p{socket().native_handle(), POLLRDHUP, 0};
@@ -314,17 +326,9 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         if (peer_closed_) co_return;  // answered everything the client sent before it closed its side
         set_deadline(Clock::now() + lim.idle_timeout);
         const auto space = buffer_.prepare(4096);
-        // Tried at once on plain TCP: a request already there is taken without a scheduler round, and a FIN that
-        // the hang-up watch saw (it may complete only after this point, and Asio's reactor then waits for an edge
-        // that never comes) is seen here.
-        boost::system::error_code ec;
-        std::size_t n = 0;
-        if constexpr (!kTls) n = recv_now(socket().native_handle(), space, ec);
-        if (!ec && n == 0) {
-          auto [rec, rn] = co_await stream_.async_read_some(space, as_tuple);
-          ec = rec;
-          n = rn;
-        }
+        idle_reading_ = true;
+        auto [ec, n] = co_await stream_.async_read_some(space, as_tuple);
+        idle_reading_ = false;
         if (ec) co_return;  // hang-up or idle timeout: nothing to answer
         buffer_.commit(n);
       }
