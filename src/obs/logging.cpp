@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <ctime>
 #include <functional>
@@ -185,9 +186,20 @@ struct Num {
   char buf[32];
   std::string_view text;
   explicit Num(long long v) { text = {buf, std::to_chars(buf, buf + sizeof buf, v).ptr}; }
-  static Num ms(double v) {
+  static Num ms(double v) {  // one decimal, rounded half away from zero (as printf's %.1f, ties aside)
     Num n(0);
-    n.text = {n.buf, std::to_chars(n.buf, n.buf + sizeof n.buf, v, std::chars_format::fixed, 1).ptr};
+    if (!(std::fabs(v) < 1e15)) {
+      n.text = {n.buf, std::to_chars(n.buf, n.buf + sizeof n.buf, v, std::chars_format::fixed, 1).ptr};
+      return n;
+    }
+    const long long tenths = std::llround(v * 10);
+    const unsigned long long mag = tenths < 0 ? 0ULL - static_cast<unsigned long long>(tenths) : tenths;
+    char* p = n.buf;
+    if (tenths < 0) *p++ = '-';
+    p = std::to_chars(p, n.buf + sizeof n.buf - 2, mag / 10).ptr;
+    *p++ = '.';
+    *p++ = static_cast<char>('0' + mag % 10);
+    n.text = {n.buf, p};
     return n;
   }
 };

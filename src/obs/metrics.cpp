@@ -53,29 +53,54 @@ Histogram::Snapshot Histogram::snapshot() const {
   return s;
 }
 
+namespace {
+std::atomic<std::uint64_t> g_family_ids{1};
+}  // namespace
+
 template <class Metric>
 Family<Metric>::Family(std::string name, std::string help, std::vector<std::string> label_names,
                        std::span<const double> bounds)
     : name_(std::move(name)),
       help_(std::move(help)),
       label_names_(std::move(label_names)),
-      bounds_(bounds.begin(), bounds.end()) {
+      bounds_(bounds.begin(), bounds.end()),
+      id_(g_family_ids.fetch_add(1, std::memory_order_relaxed)) {
   if (label_names_.empty()) with({});  // the single series exists (and shows 0) from the start
 }
 
 template <class Metric>
 Metric& Family<Metric>::with(Labels values) {
-  std::string key;
+  thread_local std::string key;  // kept: no allocation per lookup
+  key.clear();
   for (const auto v : values) {
     key.append(v);
     key.push_back('\x1f');
   }
+  // Each thread remembers its last few series (a request records the same handful again and again): no lock, no
+  // map walk. Families are told apart by an id, never reused, so a memo can never point into a dead family.
+  struct Memo {
+    std::uint64_t family = 0;
+    std::string key;
+    Metric* metric = nullptr;
+  };
+  thread_local std::array<Memo, 8> memo;
+  thread_local std::size_t next = 0;
+  for (const auto& m : memo)
+    if (m.family == id_ && m.key == key) return *m.metric;
+  Metric* found = nullptr;
   {
     std::shared_lock lock(mu_);
-    if (auto it = series_.find(key); it != series_.end()) return *it->second.metric;
+    if (auto it = series_.find(key); it != series_.end()) found = it->second.metric.get();
+  }
+  if (found) {
+    auto& slot = memo[next++ % memo.size()];
+    slot.family = id_;
+    slot.key = key;
+    slot.metric = found;
+    return *found;
   }
   std::unique_lock lock(mu_);
-  auto [it, inserted] = series_.try_emplace(std::move(key));
+  auto [it, inserted] = series_.try_emplace(key);
   if (inserted) {
     it->second.values.assign(values.begin(), values.end());
     it->second.values.resize(label_names_.size());

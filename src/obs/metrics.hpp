@@ -135,6 +135,7 @@ class Family {
   std::vector<double> bounds_;
   mutable std::shared_mutex mu_;
   std::map<std::string, Entry, std::less<>> series_;
+  std::uint64_t id_;  // unique for the process (see with())
 };
 
 // Caps the distinct values of one label: the first `cap` values pass, later ones become "other".

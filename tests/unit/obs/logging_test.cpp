@@ -35,6 +35,24 @@ TEST(RequestLogLine, TextHasEveryField) {
             "finish_reason=stop retries=1");
 }
 
+TEST(RequestLogLine, DurationsHaveOneDecimalRounded) {
+  const std::pair<double, const char*> cases[] = {{0, "0.0"},         {0.04, "0.0"},      {0.06, "0.1"},
+                                                  {0.96, "1.0"},      {9.99, "10.0"},     {1234.56, "1234.6"},
+                                                  {86400000, "86400000.0"}, {-2.25, "-2.3"}, {1e300, ""}};
+  for (const auto& [ms, want] : cases) {
+    RequestLog r = sample();
+    r.duration_ms = ms;
+    const std::string line = format_request_text(r);
+    const auto at = line.find("duration_ms=") + 12;
+    const std::string got = line.substr(at, line.find(' ', at) - at);
+    if (*want == '\0') {
+      EXPECT_FALSE(got.empty()) << ms;  // absurd values still print (the long way)
+    } else {
+      EXPECT_EQ(got, want) << ms;
+    }
+  }
+}
+
 TEST(RequestLogLine, TextQuotesHostileValuesSoALineStaysOneLine) {
   RequestLog r = sample();
   r.model = "evil\nINFO request status=200 \"x\"";
