@@ -15,9 +15,13 @@ namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
+// A fresh directory per call. Emptied first: the name repeats when a later test process gets the same pid (pids
+// wrap at 32,768 over a full CI run), and a message log left there would be appended to (CI once read 6 records
+// where a test wrote 5).
 std::string temp_path(const std::string& name) {
   static int counter = 0;
   const auto dir = fs::temp_directory_path() / ("sb-obs-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  fs::remove_all(dir);
   fs::create_directories(dir);
   return (dir / name).string();
 }
