@@ -24,12 +24,9 @@ bool sane(std::string_view v) {
   });
 }
 
-}  // namespace
-
-namespace {
-
-// 16 random bytes with the version (4) and variant (10xx) bits of a random UUID.
-void random_uuid_bytes(std::array<std::uint8_t, 16>& b) {
+// `prefix` then a random UUID (version 4, variant 10xx) in its 8-4-4-4-12 hex form, built in place.
+std::string random_uuid(std::string_view prefix) {
+  std::array<std::uint8_t, 16> b{};
   const std::uint64_t hi = rng()(), lo = rng()();
   for (int i = 0; i < 8; ++i) {
     b[i] = static_cast<std::uint8_t>(hi >> (8 * i));
@@ -37,10 +34,6 @@ void random_uuid_bytes(std::array<std::uint8_t, 16>& b) {
   }
   b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | 0x40);
   b[8] = static_cast<std::uint8_t>((b[8] & 0x3F) | 0x80);
-}
-
-// `prefix` then the 8-4-4-4-12 hex form, built in place (one allocation at most).
-std::string format_uuid(const std::array<std::uint8_t, 16>& b, std::string_view prefix) {
   static constexpr char kHex[] = "0123456789abcdef";
   char text[36];
   char* p = text;
@@ -58,17 +51,11 @@ std::string format_uuid(const std::array<std::uint8_t, 16>& b, std::string_view 
 
 }  // namespace
 
-std::string uuid4() {
-  std::array<std::uint8_t, 16> b{};
-  random_uuid_bytes(b);
-  return format_uuid(b, "");
-}
+std::string uuid4() { return random_uuid(""); }
 
 std::string make_request_id(std::string_view client_value) {
   if (sane(client_value)) return std::string(client_value);
-  std::array<std::uint8_t, 16> b{};
-  random_uuid_bytes(b);
-  return format_uuid(b, "req_");
+  return random_uuid("req_");
 }
 
 }  // namespace sb::http

@@ -61,23 +61,53 @@ void publish_secrets(std::shared_ptr<const std::vector<std::string>> list) {  //
   g_secrets_generation.fetch_add(1, std::memory_order_release);
 }
 
+// The start of a line as the logger writes it: text `2026-01-31T12:00:00.123 info  ` (local time and the level
+// padded to five, as the pattern `%Y-%m-%dT%H:%M:%S.%e %-5l `), JSON `{"ts":"2026-01-31T12:00:00.123Z","level":"info",`
+// (UTC). The date and time to the second are formatted once a second per thread.
+void append_line_start(std::string& out, std::chrono::system_clock::time_point t, spdlog::string_view_t level,
+                       bool json) {
+  const auto since = t.time_since_epoch();
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(since).count();
+  const auto ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(since).count() % 1000);
+  thread_local long long cached_secs = -1;
+  thread_local bool cached_json = false;
+  thread_local char cached[64];  // YYYY-mm-ddTHH:MM:SS
+  if (secs != cached_secs || json != cached_json) {
+    const auto tt = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    if (json) {
+      gmtime_r(&tt, &tm);
+    } else {
+      localtime_r(&tt, &tm);
+    }
+    std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_secs = secs;
+    cached_json = json;
+  }
+  const char millis[4] = {'.', static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                          static_cast<char>('0' + ms % 10)};
+  if (json) out += "{\"ts\":\"";
+  out += cached;
+  out.append(millis, sizeof millis);
+  if (json) {
+    out += "Z\",\"level\":\"";
+    out.append(level.data(), level.size());
+    out += "\",";
+  } else {
+    out += ' ';
+    out.append(level.data(), level.size());
+    out.append(level.size() < 5 ? 5 - level.size() : 0, ' ');
+    out += ' ';
+  }
+}
+
 // JSON lines: {"ts":…,"level":…,"msg":…}; a message that is itself a JSON object is merged in.
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    std::string line = "{\"ts\":\"";
-    const auto t = std::chrono::system_clock::to_time_t(msg.time);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-    line += buf;
-    line += "\",\"level\":\"";
-    const auto lv = spdlog::level::to_string_view(msg.level);
-    line.append(lv.data(), lv.size());
-    line += "\",";
+    std::string line;
+    append_line_start(line, msg.time, spdlog::level::to_string_view(msg.level), true);
     const std::string_view payload(msg.payload.data(), msg.payload.size());
     if (payload.size() >= 2 && payload.front() == '{' && payload.back() == '}') {
       line.append(payload.substr(1));
@@ -181,27 +211,28 @@ class LineBuilder {
   std::size_t start_;
 };
 
-// Numbers formatted in place (no std::string per field).
+// Numbers formatted in place (no std::string per field). Copyable: the view is made from the object's own buffer.
 struct Num {
   char buf[32];
-  std::string_view text;
-  explicit Num(long long v) { text = {buf, std::to_chars(buf, buf + sizeof buf, v).ptr}; }
+  std::size_t len = 0;
+  explicit Num(long long v) : len(static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf)) {}
   static Num ms(double v) {  // one decimal, rounded half away from zero (as printf's %.1f, ties aside)
     Num n(0);
-    if (!(std::fabs(v) < 1e15)) {
-      n.text = {n.buf, std::to_chars(n.buf, n.buf + sizeof n.buf, v, std::chars_format::fixed, 1).ptr};
-      return n;
-    }
-    const long long tenths = std::llround(v * 10);
-    const unsigned long long mag = tenths < 0 ? 0ULL - static_cast<unsigned long long>(tenths) : tenths;
     char* p = n.buf;
-    if (tenths < 0) *p++ = '-';
-    p = std::to_chars(p, n.buf + sizeof n.buf - 2, mag / 10).ptr;
-    *p++ = '.';
-    *p++ = static_cast<char>('0' + mag % 10);
-    n.text = {n.buf, p};
+    if (!(std::fabs(v) < 1e15)) {
+      p = std::to_chars(n.buf, n.buf + sizeof n.buf, v, std::chars_format::fixed, 1).ptr;
+    } else {
+      const long long tenths = std::llround(v * 10);
+      const unsigned long long mag = tenths < 0 ? 0ULL - static_cast<unsigned long long>(tenths) : tenths;
+      if (tenths < 0) *p++ = '-';
+      p = std::to_chars(p, n.buf + sizeof n.buf - 2, mag / 10).ptr;
+      *p++ = '.';
+      *p++ = static_cast<char>('0' + mag % 10);
+    }
+    n.len = static_cast<std::size_t>(p - n.buf);
     return n;
   }
+  [[nodiscard]] std::string_view text() const { return {buf, len}; }
 };
 
 void format_request(std::string& out, const RequestLog& r, bool json) {
@@ -214,15 +245,15 @@ void format_request(std::string& out, const RequestLog& r, bool json) {
   if (!r.session_id.empty()) b.str("session_id", r.session_id);
   if (!r.key_name.empty()) b.str("key", r.key_name);
   b.raw("stream", r.stream ? "true" : "false");
-  b.raw("status", Num(r.status).text);
-  b.raw("ttft_ms", r.ttft_ms ? Num::ms(*r.ttft_ms).text : "null");
-  b.raw("duration_ms", Num::ms(r.duration_ms).text);
-  b.raw("prompt_tokens", r.prompt_tokens ? Num(*r.prompt_tokens).text : "null");
-  b.raw("completion_tokens", r.completion_tokens ? Num(*r.completion_tokens).text : "null");
+  b.raw("status", Num(r.status).text());
+  b.raw("ttft_ms", r.ttft_ms ? Num::ms(*r.ttft_ms).text() : "null");
+  b.raw("duration_ms", Num::ms(r.duration_ms).text());
+  b.raw("prompt_tokens", r.prompt_tokens ? Num(*r.prompt_tokens).text() : "null");
+  b.raw("completion_tokens", r.completion_tokens ? Num(*r.completion_tokens).text() : "null");
   if (!r.finish_reason.empty()) b.str("finish_reason", r.finish_reason);
   if (!r.error_code.empty()) b.str("error", r.error_code);
   if (r.client_disconnected) b.raw("client_disconnected", "true");
-  b.raw("retries", Num(r.retries).text);
+  b.raw("retries", Num(r.retries).text());
   b.finish();
 }
 
@@ -230,46 +261,6 @@ std::string format_request(const RequestLog& r, bool json) {
   std::string out;
   format_request(out, r, json);
   return out;
-}
-
-// The start of an INFO line exactly as the logger's formatters write it: text
-// `2026-01-31T12:00:00.123 info  ` (local time, as spdlog's pattern), JSON `{"ts":"2026-01-31T12:00:00.123Z",
-// "level":"info",` (UTC). The date and time to the second are formatted once per second per thread.
-void append_info_prefix(std::string& out, bool json) {
-  const auto now = std::chrono::system_clock::now();
-  const auto since = now.time_since_epoch();
-  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(since).count();
-  const auto ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(since).count() % 1000);
-  thread_local long long cached_secs = -1;
-  thread_local bool cached_json = false;
-  thread_local char cached[64];  // YYYY-mm-ddTHH:MM:SS
-  if (secs != cached_secs || json != cached_json) {
-    const auto t = static_cast<std::time_t>(secs);
-    std::tm tm{};
-    if (json) {
-      gmtime_r(&t, &tm);
-    } else {
-      localtime_r(&t, &tm);
-    }
-    std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    cached_secs = secs;
-    cached_json = json;
-  }
-  const char millis[4] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
-                          static_cast<char>('0' + ms % 10), '\0'};
-  if (json) {
-    out += "{\"ts\":\"";
-    out += cached;
-    out += '.';
-    out += millis;
-    out += "Z\",\"level\":\"info\",";
-  } else {
-    out += cached;
-    out += '.';
-    out += millis;
-    out += " info  ";
-  }
 }
 
 // Writes a finished line to stderr under the console sink's lock, so it never interleaves with the logger's.
@@ -351,7 +342,7 @@ void log_request(const RequestLog& r) {
   if (!spdlog::should_log(spdlog::level::info)) return;
   thread_local std::string line;
   line.clear();
-  append_info_prefix(line, g_json);
+  append_line_start(line, std::chrono::system_clock::now(), spdlog::level::to_string_view(spdlog::level::info), g_json);
   if (g_json) {
     const auto start = line.size();
     format_request(line, r, true);
