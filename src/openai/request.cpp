@@ -1,5 +1,6 @@
 #include "openai/request.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 namespace sb::openai {
@@ -87,7 +88,9 @@ core::Expected<ChatRequest> parse_chat_request(std::string_view body, const Pars
   json::parse_options opts;
   opts.max_depth = limits.max_depth;
   std::error_code ec;
-  json::value root = json::parse(body, ec, {}, opts);
+  // Room for the tree of a typical request in the first block (strings are copied out of the body).
+  auto arena = std::make_unique<json::monotonic_resource>(std::max<std::size_t>(1024, body.size() + body.size() / 2));
+  json::value root = json::parse(body, ec, json::storage_ptr(arena.get()), opts);
   if (ec) {
     if (ec == json::error::too_deep)
       return ApiError::invalid_json("The request body nests JSON deeper than " + std::to_string(limits.max_depth) +
@@ -98,9 +101,16 @@ core::Expected<ChatRequest> parse_chat_request(std::string_view body, const Pars
   }
   if (!root.is_object()) return ApiError::invalid_json("The request body must be a JSON object.");
 
-  ChatRequest req;
-  req.body = std::move(root.get_object());
-  req.raw = body;
+  // Move-constructed (a JSON container keeps the memory resource it was made with: assigning would copy it out).
+  ChatRequest req{.arena = std::move(arena),
+                  .body = json::object(std::move(root.get_object())),
+                  .raw = body,
+                  .extensions_removed = false,
+                  .model = std::nullopt,
+                  .stream = false,
+                  .include_usage = false,
+                  .provider = std::nullopt,
+                  .session_id = std::nullopt};
   auto& b = req.body;
   const std::size_t fields = b.size();
   if (auto err = take_string(b, "provider", req.provider, true)) return *err;

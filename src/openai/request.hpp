@@ -1,6 +1,8 @@
 // The OpenAI chat-completions request as the proxy sees it: parsed once, validated, extension fields split off.
 #pragma once
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +12,10 @@
 namespace sb::openai {
 
 struct ChatRequest {
+  // Holds every node of `body` (declared first, so it outlives it): one block or two per request instead of an
+  // allocation per node, and nothing to free node by node (a monotonic resource's deallocation is a no-op, so
+  // Boost.JSON skips walking the tree). Everything made from `body` by copy shares it: keep such copies local.
+  std::unique_ptr<boost::json::monotonic_resource> arena;
   boost::json::object body;  // the request, minus the extension fields
   std::string_view raw;      // the bytes as received (owned by the HTTP request; valid while it is handled)
   bool extensions_removed = false;

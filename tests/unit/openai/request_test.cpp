@@ -22,6 +22,19 @@ TEST(ParseChatRequest, RecordedRequestsParseAndForwardUnchanged) {
   }
 }
 
+TEST(ParseChatRequest, TheTreeLivesInTheRequestsArenaAndSurvivesAMove) {
+  const std::string body = R"({"model":"m","messages":[{"role":"user","content":"hello there"}],"stream":true})";
+  auto r = parse_chat_request(body);
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(r->arena);
+  // Not copied out into the default resource on the way (a JSON container's assignment copies across resources).
+  EXPECT_EQ(r->body.storage().get(), r->arena.get());
+  ChatRequest moved = std::move(*r);
+  EXPECT_EQ(moved.body.storage().get(), moved.arena.get());
+  EXPECT_EQ(moved.messages().at(0).at("content").as_string(), "hello there");
+  EXPECT_EQ(forward_body(moved, "other"), R"({"model":"other","messages":[{"role":"user","content":"hello there"}],"stream":true})");
+}
+
 TEST(ParseChatRequest, ExtensionFieldsAreRemovedEverythingElseKept) {
   const std::string body =
       R"({"model":"gpt-4o","provider":"openai","session_id":"s1","messages":[{"role":"user","content":"hi"}],)"
