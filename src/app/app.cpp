@@ -14,7 +14,6 @@ namespace sb::app {
 
 namespace net = boost::asio;
 namespace json = boost::json;
-namespace bhttp = boost::beast::http;
 using core::ApiError;
 
 namespace {
@@ -36,7 +35,7 @@ App::App(core::Settings settings, core::Registry registry)
 
 bool App::authorized(http::Request& req) const {
   if (settings_.api_keys.empty()) return true;
-  const auto token = core::bearer_token(req.msg[bhttp::field::authorization]);
+  const auto token = core::bearer_token(req.header("authorization"));
   if (!token) return false;
   auto name = settings_.api_keys.match(*token);
   if (!name) return false;
@@ -74,12 +73,12 @@ std::string App::models_json() const {
 }
 
 net::awaitable<void> App::handle(http::Request& req, http::Responder& res) {
-  std::string_view path = req.msg.target();
+  std::string_view path = req.target();
   if (const auto q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
-  const auto method = req.msg.method();
+  const auto method = req.method();
   const bool is_chat = path == "/v1/chat/completions" || path == "/chat/completions";
-  auto only = [&](bhttp::verb v) { return method == v; };
-  auto not_allowed = [&] { return ApiError::method_not_allowed(std::string(req.msg.method_string()), std::string(path)); };
+  auto only = [&](std::string_view m) { return method == m; };
+  auto not_allowed = [&] { return ApiError::method_not_allowed(std::string(method), std::string(path)); };
 
   // Every branch only decides; the one co_await comes after. GCC 12 miscompiles coroutines that keep a
   // branch-scoped object with a destructor (an ApiError, a string, a rate-limit permit) alive across a co_await:
@@ -93,7 +92,7 @@ net::awaitable<void> App::handle(http::Request& req, http::Responder& res) {
 
   const bool known = is_chat || path == "/v1/providers" || path == "/v1/models";
   if (path == "/healthz") {
-    if (only(bhttp::verb::get))
+    if (only("GET"))
       body = R"({"status":"ok"})";
     else
       error = not_allowed();
@@ -105,7 +104,7 @@ net::awaitable<void> App::handle(http::Request& req, http::Responder& res) {
   } else if (requires_key(path) && !authorized(req)) {  // routes below are behind the proxy key when required
     error = ApiError::invalid_api_key();
   } else if (path == "/metrics") {  // Prometheus text format; open unless SWITCHBOARD_METRICS_AUTH=true
-    if (only(bhttp::verb::get)) {
+    if (only("GET")) {
       content_type = obs::kMetricsContentType;
       body = obs::metrics().render();
     } else {
@@ -114,7 +113,7 @@ net::awaitable<void> App::handle(http::Request& req, http::Responder& res) {
   } else if (!known) {
     error = ApiError::not_found(std::string(path));
   } else if (is_chat) {
-    if (!only(bhttp::verb::post)) {
+    if (!only("POST")) {
       error = not_allowed();
     } else {
       // Rate limits count chat completions only: they are what costs money and holds upstream connections.
@@ -127,7 +126,7 @@ net::awaitable<void> App::handle(http::Request& req, http::Responder& res) {
       else
         error = core::RateLimiter::error(limit->decision);
     }
-  } else if (!only(bhttp::verb::get)) {
+  } else if (!only("GET")) {
     error = not_allowed();
   } else {
     body = path == "/v1/providers" ? providers_json() : models_json();
@@ -145,8 +144,8 @@ net::awaitable<void> App::handle(http::Request& req, http::Responder& res) {
 net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
   obs::RequestLog log;
   log.request_id = res.request_id();
-  log.method = req.msg.method_string();
-  log.path = req.msg.target().substr(0, req.msg.target().find('?'));  // a query string may carry a key: not logged
+  log.method = req.method();
+  log.path = req.target().substr(0, req.target().find('?'));  // a query string may carry a key: not logged
   log.key_name = req.key_name;
   core::ReplyCapture reply;  // filled by the sink only when the message log is on
   core::ExecutionReport* executed = nullptr;
@@ -167,14 +166,14 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
     if (o.error && o.error->code) log.error_code = *o.error->code;
     log.client_disconnected = o.client_disconnected;
     obs::log_request(log);
-    obs::record_exchange(log, o, req.msg.body(), reply);  // metrics, message log
+    obs::record_exchange(log, o, req.body, reply);  // metrics, message log
   };
 
   // An error answered before any provider runs. Function-scoped on purpose: GCC 12 miscompiles coroutines
   // that keep a branch-scoped object with a destructor alive across a co_await (see DESIGN notes).
   core::Outcome early;
   const openai::ParseLimits parse_limits{settings_.max_json_depth, settings_.max_messages};
-  auto parsed = openai::parse_chat_request(req.msg.body(), parse_limits);
+  auto parsed = openai::parse_chat_request(req.body, parse_limits);
   if (!parsed) early.error = parsed.error();
   if (early.error) {
     co_await res.send_error(*early.error);
@@ -182,7 +181,7 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
   }
   const openai::ChatRequest& chat = *parsed;
   log.stream = chat.stream;
-  log.session_id = chat.session_id ? std::string_view(*chat.session_id) : std::string_view(req.msg["x-session-id"]);
+  log.session_id = chat.session_id ? std::string_view(*chat.session_id) : std::string_view(req.header("x-session-id"));
   auto route = core::route_request(registry_, chat);
   if (!route) early.error = route.error();
   if (early.error) {
@@ -194,7 +193,7 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
 
   core::RequestContext ctx;
   ctx.request_id = res.request_id();
-  ctx.session_header = std::string(req.msg["x-session-id"]);
+  ctx.session_header = std::string(req.header("x-session-id"));
   ctx.received = req.received;
   const std::string id = openai::new_completion_id();
   const std::int64_t created = std::time(nullptr);

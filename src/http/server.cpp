@@ -9,9 +9,8 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
 #include <charconv>
 #include <type_traits>
 #include <poll.h>
@@ -237,31 +236,42 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     }
   }
 
-  // Limits checked once the head is in.
-  std::optional<core::ApiError> check_head(const bhttp::request_parser<bhttp::string_body>::value_type& msg) const {
-    const auto& lim = server_.limits_;
-    if (msg.target().size() > lim.max_url_bytes)
-      return core::ApiError{414,
-                            "The request URL is longer than the limit of " + std::to_string(lim.max_url_bytes) +
-                                " bytes.",
-                            "invalid_request_error",
-                            std::nullopt,
-                            "uri_too_long",
-                            {}};
-    // The parser's header limit is checked per read, so a head arriving in pieces can slip past it: count again.
-    std::size_t fields = 0, head_bytes = msg.method_string().size() + msg.target().size() + 12;
-    for (auto it = msg.begin(); it != msg.end(); ++it) {
-      ++fields;
-      head_bytes += it->name_string().size() + it->value().size() + 4;
+  // How reading a request ended.
+  enum class Read { ok, closed, malformed, bad_coding, url_too_long, too_many_fields, headers_too_large, body_too_large };
+
+  // The answer to a request refused before it was handled (none for ok and closed).
+  static std::optional<core::ApiError> refusal_for(Read r, const ServerLimits& lim) {
+    auto bad_request = [](std::string message) {
+      return core::ApiError{400, std::move(message), "invalid_request_error", std::nullopt, "bad_request", {}};
+    };
+    switch (r) {
+      case Read::malformed:
+        return bad_request("Malformed HTTP request.");
+      case Read::bad_coding:
+        return bad_request("A request body must be sent with Content-Length or the chunked transfer coding alone.");
+      case Read::url_too_long:
+        return core::ApiError{414,
+                              "The request URL is longer than the limit of " + std::to_string(lim.max_url_bytes) +
+                                  " bytes.",
+                              "invalid_request_error",
+                              std::nullopt,
+                              "uri_too_long",
+                              {}};
+      case Read::too_many_fields:
+        return core::ApiError{431,
+                              "The request has more than " + std::to_string(lim.max_header_count) + " header fields.",
+                              "invalid_request_error",
+                              std::nullopt,
+                              "request_header_fields_too_large",
+                              {}};
+      case Read::headers_too_large:
+        return core::ApiError::headers_too_large(lim.max_header_bytes);
+      case Read::body_too_large:
+        return core::ApiError::request_too_large(lim.max_body_bytes);
+      case Read::ok:
+      case Read::closed:
+        break;
     }
-    if (head_bytes > lim.max_header_bytes) return core::ApiError::headers_too_large(lim.max_header_bytes);
-    if (fields > lim.max_header_count)
-      return core::ApiError{431,
-                            "The request has more than " + std::to_string(lim.max_header_count) + " header fields.",
-                            "invalid_request_error",
-                            std::nullopt,
-                            "request_header_fields_too_large",
-                            {}};
     return std::nullopt;
   }
 
@@ -292,24 +302,87 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     }
   }
 
-  // Feeds `parser` from buffer_ until it has the header (or, `whole`, the whole request), reading from the socket
-  // only when it needs more bytes. What is already buffered is parsed at once: Beast's read operations post their
-  // completion even when they read nothing, one more scheduler round per request.
-  net::awaitable<boost::system::error_code> parse(bhttp::request_parser<bhttp::string_body>& parser, bool whole) {
+  std::string_view buffered() const {
+    const auto d = buffer_.data();
+    return {static_cast<const char*>(d.data()), d.size()};
+  }
+
+  // Reads more of the request into buffer_; false when the client closed, on an error, or when the watchdog
+  // closed the socket.
+  net::awaitable<bool> fill() {
+    const std::size_t room = std::clamp<std::size_t>(buffer_.capacity() - buffer_.size(), 4096, 64 * 1024);
+    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(room), as_tuple);
+    if (ec) co_return false;
+    buffer_.commit(n);
+    co_return true;
+  }
+
+  // Reads until buffer_ holds a whole head, then parses and consumes it. What is already buffered is parsed
+  // first: the socket is read only when more bytes are needed.
+  net::awaitable<Read> read_head(RequestHead& head) {
+    const auto& lim = server_.limits_;
+    std::size_t scanned = 0;
     for (;;) {
-      if (buffer_.size() > 0) {
-        boost::system::error_code ec;
-        const std::size_t used = parser.put(buffer_.data(), ec);
-        buffer_.consume(used);
-        if (ec && ec != bhttp::error::need_more) co_return ec;
-        if (whole ? parser.is_done() : parser.is_header_done()) co_return boost::system::error_code{};
-        if (!ec && used > 0 && buffer_.size() > 0) continue;
+      while (buffered().starts_with("\r\n")) {  // empty lines before a request line are ignored (RFC 9112 2.2)
+        buffer_.consume(2);
+        scanned = scanned >= 2 ? scanned - 2 : 0;
       }
-      const std::size_t room = std::clamp<std::size_t>(buffer_.capacity() - buffer_.size(), 4096, 64 * 1024);
-      auto [rec, n] = co_await stream_.async_read_some(buffer_.prepare(room), as_tuple);
-      if (rec == net::error::eof && parser.got_some()) co_return bhttp::error::partial_message;
-      if (rec) co_return rec;
-      buffer_.commit(n);
+      const std::string_view data = buffered();
+      const std::size_t end = find_head_end(data, scanned);
+      if (end == std::string_view::npos) co_return Read::malformed;
+      if (end > lim.max_header_bytes || (end == 0 && data.size() >= lim.max_header_bytes))
+        co_return Read::headers_too_large;
+      if (end != 0) {
+        const HeadError e =
+            parse_request_head(data.substr(0, end), HeadLimits{lim.max_header_count, lim.max_url_bytes}, head);
+        buffer_.consume(end);
+        switch (e) {
+          case HeadError::none:
+            co_return Read::ok;
+          case HeadError::malformed:
+            co_return Read::malformed;
+          case HeadError::bad_coding:
+            co_return Read::bad_coding;
+          case HeadError::url_too_long:
+            co_return Read::url_too_long;
+          case HeadError::too_many_fields:
+            co_return Read::too_many_fields;
+        }
+      }
+      const bool more = co_await fill();
+      if (!more) co_return Read::closed;
+    }
+  }
+
+  // Reads a body of Content-Length bytes (at most the body limit: checked before) into req.body.
+  net::awaitable<Read> read_sized_body(Request& req) {
+    const std::uint64_t length = req.head.content_length.value_or(0);
+    req.body.reserve(static_cast<std::size_t>(length));
+    while (req.body.size() < length) {
+      if (buffer_.size() == 0) {
+        const bool more = co_await fill();
+        if (!more) co_return Read::closed;
+      }
+      const std::string_view data = buffered();
+      const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(length - req.body.size(), data.size()));
+      req.body.append(data.data(), take);
+      buffer_.consume(take);
+    }
+    co_return Read::ok;
+  }
+
+  // Reads a chunked body into req.body; trailer fields count against the header limit.
+  net::awaitable<Read> read_chunked_body(Request& req) {
+    const auto& lim = server_.limits_;
+    ChunkedDecoder decoder(lim.max_body_bytes, lim.max_header_bytes);
+    for (;;) {
+      auto status = ChunkedDecoder::Status::more;
+      buffer_.consume(decoder.feed(buffered(), req.body, status));
+      if (status == ChunkedDecoder::Status::done) co_return Read::ok;
+      if (status == ChunkedDecoder::Status::malformed) co_return Read::malformed;
+      if (status == ChunkedDecoder::Status::too_large) co_return Read::body_too_large;
+      const bool more = co_await fill();
+      if (!more) co_return Read::closed;
     }
   }
 
@@ -319,9 +392,6 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     const auto& lim = server_.limits_;
     for (;;) {
       if (server_.draining_) co_return;
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(lim.max_header_bytes));
-      parser.body_limit(lim.max_body_bytes);
       if (buffer_.size() == 0) {
         if (peer_closed_) co_return;  // answered everything the client sent before it closed its side
         set_deadline(Clock::now() + lim.idle_timeout);
@@ -333,41 +403,33 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         buffer_.commit(n);
       }
       set_deadline(Clock::now() + lim.request_timeout);
-      parser.eager(true);
-      auto ec = co_await parse(parser, false);
+      Request req;
+      Read read = co_await read_head(req.head);
+      if (read == Read::ok && req.head.content_length.value_or(0) > lim.max_body_bytes) read = Read::body_too_large;
+      // A client that asked to wait for it, and waits (nothing of the body sent yet), gets a 100 Continue.
+      if (read == Read::ok && req.head.expect_continue && buffer_.size() == 0 &&
+          (req.head.chunked || req.head.content_length.value_or(0) > 0)) {
+        const auto continue_line = net::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n"));
+        co_await net::async_write(stream_, continue_line, net::use_awaitable);
+      }
+      if (read == Read::ok && req.head.chunked) {
+        const Read body = co_await read_chunked_body(req);
+        read = body;
+      } else if (read == Read::ok) {
+        const Read body = co_await read_sized_body(req);
+        read = body;
+      }
       // A refusal is decided first and answered by one co_await at loop scope: GCC 12 miscompiles coroutines that
       // keep a branch-scoped object with a destructor alive across a co_await.
-      std::optional<core::ApiError> refusal;
-      if (!ec) refusal = check_head(parser.get());
+      const std::optional<core::ApiError> refusal = refusal_for(read, lim);
       if (refusal) {
         co_await reply_and_close(*refusal);
         co_return;
       }
-      if (!ec && !parser.is_done()) {
-        if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
-          const auto continue_line = net::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n"));
-          co_await net::async_write(stream_, continue_line, net::use_awaitable);
-        }
-        ec = co_await parse(parser, true);
-      }
-      if (ec) {
-        if (ec == bhttp::error::end_of_stream || ec == net::error::eof || !socket().is_open()) co_return;
-        if (ec == bhttp::error::body_limit) {
-          refusal = core::ApiError::request_too_large(lim.max_body_bytes);
-        } else if (ec == bhttp::error::header_limit) {
-          refusal = core::ApiError::headers_too_large(lim.max_header_bytes);
-        } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
-          refusal = core::ApiError{400, "Malformed HTTP request.", "invalid_request_error", std::nullopt,
-                                   "bad_request", {}};
-        }
-        if (refusal) co_await reply_and_close(*refusal);
-        co_return;
-      }
+      if (read != Read::ok || !socket().is_open()) co_return;  // closed before the request was complete
 
-      Request req;
-      req.msg = parser.release();
       req.received = Clock::now();
-      req.request_id = make_request_id(req.msg[kRequestIdHeader]);
+      req.request_id = make_request_id(req.header(kRequestIdHeader));
       req.remote = remote_;
       Responder responder(*this, req);
       set_deadline(Clock::time_point::max());
@@ -378,7 +440,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         ~Busy() { --n; }
       } busy{server_.busy_connections_};
       co_await server_.handler_(req, responder);
-      if (!req.msg.keep_alive() || responder.must_close() || !responder.head_sent()) co_return;
+      if (!req.keep_alive() || responder.must_close() || !responder.head_sent()) co_return;
     }
   }
 
@@ -461,7 +523,7 @@ std::string Responder::head(int status, std::string_view content_type, std::span
     h += ": ";
     h += value;
   }
-  if (close_ || !req_.msg.keep_alive()) h += "\r\nConnection: close";
+  if (close_ || !req_.keep_alive()) h += "\r\nConnection: close";
   h += "\r\n\r\n";
   return h;
 }
@@ -479,7 +541,7 @@ net::awaitable<void> Responder::send(int status, std::string_view content_type, 
   status_ = status;
   head_sent_ = true;
   const std::string h = head(status, content_type, extra, false, body.size());
-  if (req_.msg.method() == bhttp::verb::head) {  // the length of the body it would get, but no body
+  if (req_.method() == "HEAD") {  // the length of the body it would get, but no body
     co_await write_all(h);
     co_return;
   }

@@ -7,8 +7,6 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -19,6 +17,7 @@
 #include <vector>
 
 #include "core/api_error.hpp"
+#include "http/request_parser.hpp"
 
 namespace sb::http {
 
@@ -38,11 +37,18 @@ struct ServerLimits {
 };
 
 struct Request {
-  boost::beast::http::request<boost::beast::http::string_body> msg;
+  RequestHead head;
+  std::string body;
   std::string request_id;
   Clock::time_point received;
   net::ip::address remote;  // the client's address (as seen on the socket)
   std::string key_name;     // the name of the proxy key it authenticated with (never the key); empty without keys
+
+  [[nodiscard]] std::string_view method() const { return head.view(head.method); }
+  [[nodiscard]] std::string_view target() const { return head.view(head.target); }
+  // The first field named `name` (ASCII case-insensitive); empty when there is none.
+  [[nodiscard]] std::string_view header(std::string_view name) const { return head.header(name); }
+  [[nodiscard]] bool keep_alive() const { return head.keep_alive; }
 };
 
 class ConnectionBase;

@@ -1,0 +1,77 @@
+// HTTP/1.1 request framing for the server (RFC 9112): the head is parsed in one pass once its blank line is in,
+// a chunked body by an incremental decoder. Strict wherever leniency lets two parsers disagree about where a
+// request ends (request smuggling): a bare LF, obs-fold, whitespace before a colon, Content-Length together with
+// Transfer-Encoding, conflicting Content-Lengths and transfer codings other than `chunked` are all refused.
+#pragma once
+#include <boost/container/small_vector.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sb::http {
+
+struct HeadLimits {
+  std::size_t max_header_count = 100;
+  std::size_t max_url_bytes = 8 * 1024;
+};
+
+enum class HeadError { none, malformed, bad_coding, url_too_long, too_many_fields };
+
+// A parsed request head. Positions point into `bytes`, so copies stay valid.
+struct RequestHead {
+  struct Span {
+    std::uint32_t pos = 0, len = 0;
+  };
+  struct Field {
+    Span name, value;
+  };
+  std::string bytes;  // the head as received, blank line included
+  Span method, target;
+  unsigned version = 11;  // 10 or 11
+  boost::container::small_vector<Field, 12> fields;
+  std::optional<std::uint64_t> content_length;
+  bool chunked = false;
+  bool keep_alive = true;
+  bool expect_continue = false;
+
+  [[nodiscard]] std::string_view view(Span s) const { return {bytes.data() + s.pos, s.len}; }
+  // The value of the first field named `name` (ASCII case-insensitive); empty when there is none.
+  [[nodiscard]] std::string_view header(std::string_view name) const;
+};
+
+// Looks for the blank line that ends a head in `data`, from `scanned` on (the bytes before were looked at by an
+// earlier call; it is advanced). Returns the size of the head (blank line included), 0 when it is not all there
+// yet, or npos when a line ends in a bare LF.
+std::size_t find_head_end(std::string_view data, std::size_t& scanned);
+
+// Parses a whole head (as found by find_head_end) into `out`.
+HeadError parse_request_head(std::string_view head, const HeadLimits& limits, RequestHead& out);
+
+// Decodes a chunked body as its bytes arrive, appending the data to `body`; chunk extensions and trailer fields
+// are read past and dropped.
+class ChunkedDecoder {
+ public:
+  enum class Status { more, done, malformed, too_large };
+  ChunkedDecoder(std::size_t max_body, std::size_t max_trailer) : max_body_(max_body), max_trailer_(max_trailer) {}
+  // Uses what it can of `in` (never past the end of the body) and returns how many bytes it used.
+  std::size_t feed(std::string_view in, std::string& body, Status& status);
+
+ private:
+  enum class State {
+    size,
+    ext_size_ws, ext_pre_name, ext_name, ext_post_name, ext_pre_value, ext_token_value, ext_quoted, ext_quoted_escape,
+    ext_post_value,
+    size_lf, data, data_cr, data_lf, trailer_start, trailer_name, trailer, trailer_lf, end_lf, done
+  };
+  bool extension(char c);  // one byte of a chunk extension (or of the whitespace after the size): well-formed?
+
+  State state_ = State::size;
+  std::uint64_t size_ = 0;  // of the current chunk; while in `data`, what is left of it
+  unsigned digits_ = 0;
+  std::size_t max_body_, max_trailer_;
+  std::size_t side_bytes_ = 0;  // chunk extensions and trailers seen so far (bounded by max_trailer)
+};
+
+}  // namespace sb::http
