@@ -1,7 +1,8 @@
-// The HTTP request path, end to end: an in-process server (Beast request parser with our limits, routing, the
+// The HTTP request path, end to end: an in-process server (our request framing with its limits, routing, the
 // chat handler on the mock provider) gets each input as the bytes of one client connection. Any input must end
 // with the server closing the connection within a bounded time, answering only with well-formed HTTP/1.1 and never
-// with a 5xx other than 503 (an unconfigured provider).
+// with a 5xx other than 503 (an unconfigured provider). Before that, in-process: when the request framing takes
+// the input's first request whole, Beast's (more lenient) parser must read the same request from it.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -16,6 +17,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -24,6 +26,7 @@
 #include "http/server.hpp"
 #include "obs/logging.hpp"
 #include "providers/registry.hpp"
+#include "support/request_wire.hpp"
 
 namespace {
 
@@ -117,6 +120,13 @@ int connect_to_server(unsigned short port) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view wire(reinterpret_cast<const char*>(data), size);
+  if (const auto ours = sb::test::parse_whole_request(wire); ours.complete) {
+    if (const auto diff = sb::test::beast_disagrees(wire, ours); !diff.empty()) {
+      std::fprintf(stderr, "request framing disagrees with Beast: %s\n", diff.c_str());
+      std::abort();
+    }
+  }
   auto& f = fixture();
   const int fd = connect_to_server(f.port);
   std::size_t sent = 0;
