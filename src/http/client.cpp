@@ -1,4 +1,5 @@
 #include "http/client.hpp"
+#include "http/framing.hpp"
 #include "http/send_now.hpp"
 
 #include <spdlog/spdlog.h>
@@ -10,8 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <algorithm>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
 #include <unordered_map>
@@ -155,6 +155,23 @@ std::string serialize_head(const bhttp::request<bhttp::string_body>& req) {
   return head;
 }
 
+constexpr std::size_t kMaxResponseHead = 64 * 1024;
+constexpr std::size_t kMaxResponseFields = 256;
+
+std::string_view buffered(const beast::flat_buffer& b) {
+  const auto d = b.data();
+  return {static_cast<const char*>(d.data()), d.size()};
+}
+
+// How much to read at once: what the connection's buffer has room for, at least its usual size.
+std::size_t read_room(const beast::flat_buffer& b) {
+  return std::clamp<std::size_t>(b.capacity() - b.size(), 2 * 1024, 64 * 1024);
+}
+
+boost::system::error_code bad_message() {
+  return make_error_code(boost::system::errc::bad_message);
+}
+
 }  // namespace
 
 void clear_connection_pool() {
@@ -201,7 +218,8 @@ UpstreamCall::~UpstreamCall() {
     watch_->conn = nullptr;
     watch_->timer.cancel();
   }
-  if (conn_ && parser_ && parser_->is_done() && parser_->keep_alive() && failure_ == UpstreamFailure::none) {
+  // Reused only after a whole response that allows it, with nothing unread behind it.
+  if (conn_ && done() && head_->keep_alive && conn_->buffer.size() == 0 && failure_ == UpstreamFailure::none) {
     give_back(std::move(conn_));
   }
   // Otherwise the connection closes here: a half-read or cancelled response is never reused.
@@ -258,11 +276,29 @@ net::awaitable<bool> UpstreamCall::attempt(const bhttp::request<bhttp::string_bo
     wec = ec;
   }
   if (wec) co_return fail(UpstreamFailure::io, wec, "send request");
-  parser_.emplace();
-  parser_->body_limit(boost::none);
-  auto [hec, hn] = co_await conn_->with_stream(
-      [&](auto& s) { return bhttp::async_read_header(s, conn_->buffer, *parser_, as_tuple); });
-  if (hec) co_return fail(UpstreamFailure::io, hec, "read response headers");
+  // The response head: parsed from what is buffered, read for only when more is needed. Interim (1xx) answers
+  // are skipped.
+  head_.emplace();
+  std::size_t scanned = 0;
+  for (;;) {
+    const std::string_view data = buffered(conn_->buffer);
+    const std::size_t end = find_head_end(data, scanned);
+    if (end == std::string_view::npos) co_return fail(UpstreamFailure::io, bad_message(), "read response headers");
+    if (end != 0) {
+      const HeadError e = parse_response_head(data.substr(0, end), kMaxResponseFields, *head_);
+      conn_->buffer.consume(end);
+      scanned = 0;
+      if (e != HeadError::none) co_return fail(UpstreamFailure::io, bad_message(), "read response headers");
+      if (head_->status >= 200) break;
+      continue;
+    }
+    if (data.size() > kMaxResponseHead) co_return fail(UpstreamFailure::io, bad_message(), "read response headers");
+    auto [hec, hn] = co_await conn_->with_stream(
+        [&](auto& s) { return s.async_read_some(conn_->buffer.prepare(read_room(conn_->buffer)), as_tuple); });
+    if (hec) co_return fail(UpstreamFailure::io, hec, "read response headers");
+    conn_->buffer.commit(hn);
+  }
+  body_.emplace(*head_);
   co_return true;
 }
 
@@ -284,50 +320,28 @@ net::awaitable<bool> UpstreamCall::start(bhttp::request<bhttp::string_body>& req
   co_return ok;
 }
 
-namespace {
-// Body bytes pass through here on their way to the caller's string. One per io thread, not one per call (an open
-// stream would hold it for minutes): Beast fills it only in the completion that resumes the reading coroutine at
-// once, or in read_some's own synchronous parse, and the bytes are copied out before anything else runs.
-char* body_scratch() {
-  thread_local const std::unique_ptr<char[]> buf = std::make_unique_for_overwrite<char[]>(UpstreamCall::kReadBuffer);
-  return buf.get();
-}
-}  // namespace
-
 net::awaitable<bool> UpstreamCall::read_some(std::string& out) {
-  if (!parser_ || parser_->is_done()) co_return true;
-  char* const tmp = body_scratch();
-  auto& body = parser_->get().body();
-  const auto give_scratch = [&] {
-    body.data = tmp;
-    body.size = kReadBuffer;
-  };
-  // Appends what the parser put into the scratch; true when that is something, or the body is complete.
-  const auto took_some = [&] {
-    const std::size_t got = kReadBuffer - body.size;
-    out.append(tmp, got);
-    return got > 0 || parser_->is_done();
-  };
+  if (!body_ || body_->done()) co_return true;
   for (;;) {
-    // Bytes already buffered (they came with the head, or with the last read) are parsed here: Beast's read would
-    // post its completion (a scheduler round), and another coroutine could use the scratch before this one resumes.
-    while (conn_->buffer.size() > 0) {
-      give_scratch();
-      boost::system::error_code ec;
-      const std::size_t used = parser_->put(conn_->buffer.data(), ec);
-      conn_->buffer.consume(used);
-      if (ec == bhttp::error::need_buffer || ec == bhttp::error::need_more) ec = {};
-      if (ec) co_return fail(UpstreamFailure::io, ec, "read response body");
-      if (took_some()) co_return true;
-      if (used == 0) break;  // an incomplete piece (e.g. a chunk header): read more
+    // Bytes already buffered (they came with the head, or with the last read) are decoded first.
+    if (conn_->buffer.size() > 0) {
+      const std::size_t before = out.size();
+      auto status = ResponseBody::Status::more;
+      conn_->buffer.consume(body_->feed(buffered(conn_->buffer), out, status));
+      if (status == ResponseBody::Status::malformed)
+        co_return fail(UpstreamFailure::io, bad_message(), "read response body");
+      if (out.size() > before || status == ResponseBody::Status::done) co_return true;
     }
-    give_scratch();
     set_deadline(Clock::now() + timeouts_.idle);
     auto [ec, n] = co_await conn_->with_stream(
-        [&](auto& s) { return bhttp::async_read_some(s, conn_->buffer, *parser_, as_tuple); });
-    if (ec == bhttp::error::need_buffer) ec = {};
+        [&](auto& s) { return s.async_read_some(conn_->buffer.prepare(read_room(conn_->buffer)), as_tuple); });
+    if (ec == net::error::eof || ec == ssl::error::stream_truncated) {
+      // The end of a body that runs to the connection's end; for any other body, a truncated one.
+      if (body_->end_of_input() == ResponseBody::Status::done) co_return true;
+      co_return fail(UpstreamFailure::io, ec, "read response body");
+    }
     if (ec) co_return fail(UpstreamFailure::io, ec, "read response body");
-    if (took_some()) co_return true;
+    conn_->buffer.commit(n);
   }
 }
 
@@ -356,14 +370,13 @@ net::awaitable<void> UpstreamCall::drain(std::chrono::milliseconds patience) {
 }
 
 bool UpstreamCall::done() const {
-  return parser_ && parser_->is_done();
+  return body_ && body_->done();
 }
 int UpstreamCall::status() const {
-  return parser_ ? static_cast<int>(parser_->get().result_int()) : 0;
+  return head_ ? head_->status : 0;
 }
 std::string_view UpstreamCall::header(std::string_view name) const {
-  if (!parser_) return {};
-  return parser_->get()[name];
+  return head_ ? head_->header(name) : std::string_view();
 }
 
 }  // namespace sb::http

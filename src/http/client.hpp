@@ -5,9 +5,7 @@
 #include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <memory>
@@ -16,6 +14,7 @@
 #include <string_view>
 
 #include "core/expected.hpp"
+#include "http/framing.hpp"
 
 namespace sb::http {
 
@@ -45,9 +44,6 @@ class UpstreamConnection;
 
 class UpstreamCall {
  public:
-  // Body bytes pass through a per-thread scratch buffer of this size on their way to the caller's string.
-  static constexpr std::size_t kReadBuffer = 16 * 1024;
-
   UpstreamCall(Origin origin, UpstreamTimeouts timeouts);
   ~UpstreamCall();
   UpstreamCall(const UpstreamCall&) = delete;
@@ -83,9 +79,10 @@ class UpstreamCall {
   Origin origin_;
   UpstreamTimeouts timeouts_;
   std::unique_ptr<UpstreamConnection> conn_;
-  std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
-  // Socket reads go into the connection's buffer, as much as it has room for (Beast reads 512 bytes into an empty
-  // one): 2 KiB takes a typical non-stream answer (head and body) in one read, and any SSE event.
+  std::optional<ResponseHead> head_;
+  std::optional<ResponseBody> body_;
+  // Socket reads go into the connection's buffer, as much as it has room for (at least 2 KiB): that takes a
+  // typical non-stream answer (head and body) in one read, and any SSE event.
   static constexpr std::size_t kConnectionBuffer = 2 * 1024;
   UpstreamFailure failure_ = UpstreamFailure::none;
   std::string error_;

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/api_error.hpp"
-#include "http/request_parser.hpp"
+#include "http/framing.hpp"
 
 namespace sb::http {
 

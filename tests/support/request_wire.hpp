@@ -1,4 +1,4 @@
-// Test helpers for the server's request framing (http/request_parser.hpp): one whole request parsed the way the
+// Test helpers for the server's request framing (http/framing.hpp): one whole request parsed the way the
 // server does, and the differential check against Beast's request parser used by the unit tests and the fuzzer.
 #pragma once
 #include <algorithm>
@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "http/request_parser.hpp"
+#include "http/framing.hpp"
 
 namespace sb::test {
 

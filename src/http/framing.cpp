@@ -1,5 +1,6 @@
-#include "http/request_parser.hpp"
+#include "http/framing.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <limits>
@@ -62,7 +63,7 @@ int hex_value(char c) {
 
 }  // namespace
 
-std::string_view RequestHead::header(std::string_view name) const {
+std::string_view MessageHead::header(std::string_view name) const {
   for (const auto& f : fields) {
     const auto n = view(f.name);
     if (n.size() != name.size()) continue;
@@ -91,45 +92,45 @@ std::size_t find_head_end(std::string_view data, std::size_t& scanned) {
   return 0;
 }
 
-HeadError parse_request_head(std::string_view head, const HeadLimits& limits, RequestHead& out) {
-  out.bytes.assign(head);
+namespace {
+
+using Span = MessageHead::Span;
+
+// What the framing fields of a head said.
+struct Framing {
+  bool close = false, keep_alive = false;
+  unsigned chunked = 0;        // `chunked` codings named
+  bool other_coding = false;   // any other coding (or a Transfer-Encoding naming none)
+  bool last_chunked = false;   // the final coding is `chunked`
+  bool expect_continue = false;
+};
+
+Span span_of(const char* base, const char* from, const char* to) {
+  return Span{static_cast<std::uint32_t>(from - base), static_cast<std::uint32_t>(to - from)};
+}
+
+// Parses "HTTP/1.0" or "HTTP/1.1" at p.
+bool http_version(const char*& p, const char* end, unsigned& version) {
+  if (end - p < 8 || std::memcmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1')) return false;
+  version = p[7] == '1' ? 11 : 10;
+  p += 8;
+  return true;
+}
+
+// The field lines from p to the blank line that ends the head (which must be the last two bytes).
+HeadError parse_fields(const char* p, const char* end, std::size_t max_fields, MessageHead& out, Framing& f) {
   const char* const base = out.bytes.data();
-  const char* const end = base + out.bytes.size();
-  const char* p = base;
-  auto span = [base](const char* from, const char* to) {
-    return RequestHead::Span{static_cast<std::uint32_t>(from - base), static_cast<std::uint32_t>(to - from)};
-  };
-
-  // request-line = method SP request-target SP HTTP-version CRLF
-  const char* const m = p;
-  while (p < end && is(*p, kToken)) ++p;
-  if (p == m || p == end || *p != ' ') return HeadError::malformed;
-  out.method = span(m, p);
-  const char* const t = ++p;
-  while (p < end && is(*p, kTarget)) ++p;
-  if (p == t || p == end || *p != ' ') return HeadError::malformed;
-  out.target = span(t, p);
-  ++p;
-  if (end - p < 10 || std::memcmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1') || p[8] != '\r' ||
-      p[9] != '\n')
-    return HeadError::malformed;
-  out.version = p[7] == '1' ? 11 : 10;
-  p += 10;
-  if (out.target.len > limits.max_url_bytes) return HeadError::url_too_long;
-
-  bool close = false, keep_alive = false, other_coding = false;
-  unsigned chunked = 0;
   for (;;) {
     if (end - p < 2) return HeadError::malformed;
     if (*p == '\r') {  // the blank line
       if (p[1] != '\n' || p + 2 != end) return HeadError::malformed;
-      break;
+      return HeadError::none;
     }
     // field-line = field-name ":" OWS field-value OWS CRLF; no space before the colon, no obs-fold
     const char* const n = p;
     while (p < end && is(*p, kToken)) ++p;
     if (p == n || p == end || *p != ':') return HeadError::malformed;
-    const auto name = span(n, p);
+    const auto name = span_of(base, n, p);
     ++p;
     while (p < end && (*p == ' ' || *p == '\t')) ++p;
     const char* const v = p;
@@ -138,8 +139,8 @@ HeadError parse_request_head(std::string_view head, const HeadLimits& limits, Re
     const char* ve = p;
     while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) --ve;
     p += 2;
-    if (out.fields.size() >= limits.max_header_count) return HeadError::too_many_fields;
-    out.fields.push_back({name, span(v, ve)});
+    if (out.fields.size() >= max_fields) return HeadError::too_many_fields;
+    out.fields.push_back({name, span_of(base, v, ve)});
 
     const std::string_view nm = out.view(name), value(v, static_cast<std::size_t>(ve - v));
     if (iequals(nm, "content-length")) {
@@ -152,31 +153,106 @@ HeadError parse_request_head(std::string_view head, const HeadLimits& limits, Re
       if (out.content_length && *out.content_length != len) return HeadError::malformed;
       out.content_length = len;
     } else if (iequals(nm, "transfer-encoding")) {
+      bool any = false;
       for_each_element(value, [&](std::string_view coding) {
-        if (iequals(coding, "chunked"))
-          ++chunked;
+        any = true;
+        f.last_chunked = iequals(coding, "chunked");
+        if (f.last_chunked)
+          ++f.chunked;
         else
-          other_coding = true;
+          f.other_coding = true;
       });
-      if (!other_coding && chunked == 0) other_coding = true;  // a Transfer-Encoding that names no coding
+      if (!any) f.other_coding = true;  // a Transfer-Encoding that names no coding
     } else if (iequals(nm, "connection")) {
       bool tokens = true;
       for_each_element(value, [&](std::string_view option) {
         for (const char c : option) tokens = tokens && is(c, kToken);
-        if (iequals(option, "close")) close = true;
-        if (iequals(option, "keep-alive")) keep_alive = true;
+        if (iequals(option, "close")) f.close = true;
+        if (iequals(option, "keep-alive")) f.keep_alive = true;
       });
       if (!tokens) return HeadError::malformed;
     } else if (iequals(nm, "expect")) {
-      out.expect_continue = iequals(value, "100-continue");
+      f.expect_continue = iequals(value, "100-continue");
     }
   }
-  if (chunked > 0 || other_coding) {
+}
+
+bool keeps_alive(unsigned version, const Framing& f) {
+  return version == 11 ? !f.close : f.keep_alive && !f.close;
+}
+
+}  // namespace
+
+HeadError parse_request_head(std::string_view head, const HeadLimits& limits, RequestHead& out) {
+  out.bytes.assign(head);
+  const char* const base = out.bytes.data();
+  const char* const end = base + out.bytes.size();
+  const char* p = base;
+
+  // request-line = method SP request-target SP HTTP-version CRLF
+  const char* const m = p;
+  while (p < end && is(*p, kToken)) ++p;
+  if (p == m || p == end || *p != ' ') return HeadError::malformed;
+  out.method = span_of(base, m, p);
+  const char* const t = ++p;
+  while (p < end && is(*p, kTarget)) ++p;
+  if (p == t || p == end || *p != ' ') return HeadError::malformed;
+  out.target = span_of(base, t, p);
+  ++p;
+  if (!http_version(p, end, out.version) || end - p < 2 || p[0] != '\r' || p[1] != '\n') return HeadError::malformed;
+  p += 2;
+  if (out.target.len > limits.max_url_bytes) return HeadError::url_too_long;
+
+  Framing f;
+  if (const auto e = parse_fields(p, end, limits.max_header_count, out, f); e != HeadError::none) return e;
+  out.expect_continue = f.expect_continue;
+  if (f.chunked > 0 || f.other_coding) {
     if (out.content_length) return HeadError::malformed;  // which one frames the body is ambiguous: refused
-    if (other_coding || chunked > 1 || out.version == 10) return HeadError::bad_coding;
+    if (f.other_coding || f.chunked > 1 || out.version == 10) return HeadError::bad_coding;
     out.chunked = true;
   }
-  out.keep_alive = out.version == 11 ? !close : keep_alive && !close;
+  out.keep_alive = keeps_alive(out.version, f);
+  return HeadError::none;
+}
+
+HeadError parse_response_head(std::string_view head, std::size_t max_fields, ResponseHead& out) {
+  out.bytes.assign(head);
+  const char* const base = out.bytes.data();
+  const char* const end = base + out.bytes.size();
+  const char* p = base;
+
+  // status-line = HTTP-version SP status-code SP [ reason-phrase ] CRLF (the SP before an empty reason is often
+  // left out: accepted)
+  if (!http_version(p, end, out.version) || end - p < 6 || p[0] != ' ') return HeadError::malformed;
+  ++p;
+  out.status = 0;
+  for (int i = 0; i < 3; ++i, ++p) {
+    if (*p < '0' || *p > '9') return HeadError::malformed;
+    out.status = out.status * 10 + (*p - '0');
+  }
+  if (out.status < 100) return HeadError::malformed;
+  if (*p == ' ') {
+    ++p;
+    while (p < end && is(*p, kValue)) ++p;
+  }
+  if (end - p < 2 || p[0] != '\r' || p[1] != '\n') return HeadError::malformed;
+  p += 2;
+
+  Framing f;
+  if (const auto e = parse_fields(p, end, max_fields, out, f); e != HeadError::none) return e;
+  out.until_close = false;
+  if (f.chunked > 0 || f.other_coding) {
+    if (out.content_length) return HeadError::malformed;  // ought to be handled as an error (RFC 9112 6.3)
+    if (f.last_chunked) {
+      if (f.other_coding || f.chunked > 1) return HeadError::bad_coding;  // a coding we would have to undo
+      out.chunked = true;
+    } else {
+      out.until_close = true;  // not chunked at the end: the body runs to the connection's end (RFC 9112 6.3)
+    }
+  } else if (!out.content_length) {
+    out.until_close = out.has_body();
+  }
+  out.keep_alive = keeps_alive(out.version, f) && !out.until_close;
   return HeadError::none;
 }
 
@@ -345,6 +421,52 @@ std::size_t ChunkedDecoder::feed(std::string_view in, std::string& body, Status&
   }
   status = state_ == State::done ? Status::done : Status::more;
   return i;
+}
+
+ResponseBody::ResponseBody(const ResponseHead& head)
+    : kind_(!head.has_body()    ? Kind::none
+            : head.chunked      ? Kind::chunked
+            : head.until_close  ? Kind::until_close
+                                : Kind::sized),
+      remaining_(head.content_length.value_or(0)),
+      chunked_(std::numeric_limits<std::size_t>::max(), 64 * 1024),
+      done_(kind_ == Kind::none || (kind_ == Kind::sized && remaining_ == 0)) {}
+
+std::size_t ResponseBody::feed(std::string_view in, std::string& out, Status& status) {
+  status = done_ ? Status::done : Status::more;
+  if (done_ || in.empty()) return 0;
+  switch (kind_) {
+    case Kind::sized: {
+      const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, in.size()));
+      out.append(in.data(), take);
+      remaining_ -= take;
+      done_ = remaining_ == 0;
+      status = done_ ? Status::done : Status::more;
+      return take;
+    }
+    case Kind::until_close:
+      out.append(in);
+      return in.size();
+    case Kind::chunked: {
+      auto st = ChunkedDecoder::Status::more;
+      const std::size_t used = chunked_.feed(in, out, st);
+      done_ = st == ChunkedDecoder::Status::done;
+      status = done_                                ? Status::done
+               : st == ChunkedDecoder::Status::more ? Status::more
+                                                    : Status::malformed;
+      return used;
+    }
+    case Kind::none:
+      break;
+  }
+  return 0;
+}
+
+ResponseBody::Status ResponseBody::end_of_input() {
+  if (done_) return Status::done;
+  if (kind_ != Kind::until_close) return Status::malformed;
+  done_ = true;
+  return Status::done;
 }
 
 }  // namespace sb::http

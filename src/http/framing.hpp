@@ -1,7 +1,8 @@
-// HTTP/1.1 request framing for the server (RFC 9112): the head is parsed in one pass once its blank line is in,
-// a chunked body by an incremental decoder. Strict wherever leniency lets two parsers disagree about where a
-// request ends (request smuggling): a bare LF, obs-fold, whitespace before a colon, Content-Length together with
-// Transfer-Encoding, conflicting Content-Lengths and transfer codings other than `chunked` are all refused.
+// HTTP/1.1 message framing (RFC 9112): requests for the server, responses for the upstream client. A head is
+// parsed in one pass once its blank line is in, a body by an incremental decoder. Strict wherever leniency lets
+// two parsers disagree about where a message ends (request smuggling, response splitting): a bare LF, obs-fold,
+// whitespace before a colon, Content-Length together with Transfer-Encoding, conflicting Content-Lengths and
+// transfer codings we cannot undo are all refused.
 #pragma once
 #include <boost/container/small_vector.hpp>
 #include <cstddef>
@@ -19,8 +20,8 @@ struct HeadLimits {
 
 enum class HeadError { none, malformed, bad_coding, url_too_long, too_many_fields };
 
-// A parsed request head. Positions point into `bytes`, so copies stay valid.
-struct RequestHead {
+// What a request head and a response head share. Positions point into `bytes`, so copies stay valid.
+struct MessageHead {
   struct Span {
     std::uint32_t pos = 0, len = 0;
   };
@@ -28,17 +29,27 @@ struct RequestHead {
     Span name, value;
   };
   std::string bytes;  // the head as received, blank line included
-  Span method, target;
   unsigned version = 11;  // 10 or 11
   boost::container::small_vector<Field, 12> fields;
   std::optional<std::uint64_t> content_length;
   bool chunked = false;
   bool keep_alive = true;
-  bool expect_continue = false;
 
   [[nodiscard]] std::string_view view(Span s) const { return {bytes.data() + s.pos, s.len}; }
   // The value of the first field named `name` (ASCII case-insensitive); empty when there is none.
   [[nodiscard]] std::string_view header(std::string_view name) const;
+};
+
+struct RequestHead : MessageHead {
+  Span method, target;
+  bool expect_continue = false;
+};
+
+struct ResponseHead : MessageHead {
+  int status = 0;
+  bool until_close = false;  // no length given: the body ends when the server closes the connection
+  // Whether a body follows at all (none after 1xx, 204 and 304).
+  [[nodiscard]] bool has_body() const { return status >= 200 && status != 204 && status != 304; }
 };
 
 // Looks for the blank line that ends a head in `data`, from `scanned` on (the bytes before were looked at by an
@@ -48,9 +59,10 @@ std::size_t find_head_end(std::string_view data, std::size_t& scanned);
 
 // Parses a whole head (as found by find_head_end) into `out`.
 HeadError parse_request_head(std::string_view head, const HeadLimits& limits, RequestHead& out);
+HeadError parse_response_head(std::string_view head, std::size_t max_fields, ResponseHead& out);
 
 // Decodes a chunked body as its bytes arrive, appending the data to `body`; chunk extensions and trailer fields
-// are read past and dropped.
+// are checked and dropped.
 class ChunkedDecoder {
  public:
   enum class Status { more, done, malformed, too_large };
@@ -72,6 +84,25 @@ class ChunkedDecoder {
   unsigned digits_ = 0;
   std::size_t max_body_, max_trailer_;
   std::size_t side_bytes_ = 0;  // chunk extensions and trailers seen so far (bounded by max_trailer)
+};
+
+// A response body as its bytes arrive, whatever frames it (Content-Length, chunked, the connection's end).
+class ResponseBody {
+ public:
+  enum class Status { more, done, malformed };
+  explicit ResponseBody(const ResponseHead& head);
+  // Uses what belongs to the body of `in` (never past its end), appending the body's bytes to `out`.
+  std::size_t feed(std::string_view in, std::string& out, Status& status);
+  // The server closed the connection: the end of the body for `until_close`, else a truncated one.
+  [[nodiscard]] Status end_of_input();
+  [[nodiscard]] bool done() const { return done_; }
+
+ private:
+  enum class Kind { none, sized, chunked, until_close };
+  Kind kind_;
+  std::uint64_t remaining_ = 0;
+  ChunkedDecoder chunked_;
+  bool done_ = false;
 };
 
 }  // namespace sb::http

@@ -1,4 +1,4 @@
-#include "http/request_parser.hpp"
+#include "http/framing.hpp"
 
 #include <gtest/gtest.h>
 
@@ -199,6 +199,91 @@ TEST(RequestParser, AgreesWithBeastOnMutatedRequests) {
     EXPECT_EQ(test::beast_disagrees(w, ours), "") << w;
   }
   EXPECT_GT(accepted, 1000) << "the mutations must leave enough valid requests to compare";
+}
+
+}  // namespace
+}  // namespace sb::http
+
+namespace sb::http {
+namespace {
+
+ResponseHead response(const std::string& head, HeadError want = HeadError::none) {
+  ResponseHead h;
+  EXPECT_EQ(parse_response_head(head, 100, h), want) << head;
+  return h;
+}
+
+// Feeds `wire` (the bytes after the head) in pieces of `step`, then the connection's end when `eof`.
+std::pair<std::string, ResponseBody::Status> body_of(const ResponseHead& h, const std::string& wire, std::size_t step,
+                                                     bool eof, std::size_t* used_total = nullptr) {
+  ResponseBody b(h);
+  std::string out;
+  auto st = b.done() ? ResponseBody::Status::done : ResponseBody::Status::more;
+  std::size_t used = 0, have = 0;
+  while (st == ResponseBody::Status::more && have < wire.size()) {
+    have = std::min(have + step, wire.size());
+    used += b.feed(std::string_view(wire).substr(used, have - used), out, st);
+  }
+  if (st == ResponseBody::Status::more && eof) st = b.end_of_input();
+  if (used_total) *used_total = used;
+  return {out, st};
+}
+
+TEST(ResponseHead, StatusLineAndFraming) {
+  auto h = response("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(h.content_length, 5u);
+  EXPECT_TRUE(h.keep_alive);
+  EXPECT_FALSE(h.until_close);
+  EXPECT_EQ(h.header("content-type"), "application/json");
+  EXPECT_EQ(response("HTTP/1.1 429 \r\nRetry-After: 3\r\nContent-Length: 0\r\n\r\n").header("retry-after"), "3");
+  EXPECT_EQ(response("HTTP/1.1 204\r\n\r\n").status, 204) << "no reason phrase, no space before it";
+  EXPECT_TRUE(response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").chunked);
+  h = response("HTTP/1.1 200 OK\r\n\r\n");
+  EXPECT_TRUE(h.until_close) << "no length: the body runs to the connection's end";
+  EXPECT_FALSE(h.keep_alive);
+  h = response("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n");
+  EXPECT_TRUE(h.until_close) << "not chunked at the end: read to the end (RFC 9112 6.3)";
+  EXPECT_FALSE(response("HTTP/1.1 304 Not Modified\r\n\r\n").until_close);
+  EXPECT_FALSE(response("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n").keep_alive);
+  EXPECT_TRUE(response("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\n").keep_alive);
+  EXPECT_FALSE(response("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n").keep_alive);
+
+  response("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", HeadError::malformed);
+  response("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", HeadError::bad_coding);
+  response("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", HeadError::malformed);
+  response("HTTP/1.1 20 OK\r\n\r\n", HeadError::malformed);
+  response("HTTP/1.1 099 OK\r\n\r\n", HeadError::malformed);
+  response("HTTP/1.1 2000 OK\r\n\r\n", HeadError::malformed);
+  response("HTTP/2 200 OK\r\n\r\n", HeadError::malformed);
+  response("HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n", HeadError::malformed);
+  response("HTTP/1.1 200 O\x01K\r\n\r\n", HeadError::malformed);
+}
+
+TEST(ResponseBody, EachFramingInAnyPieces) {
+  const auto sized = response("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n");
+  const auto chunked = response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+  const auto to_end = response("HTTP/1.1 200 OK\r\n\r\n");
+  for (std::size_t step : {1u, 2u, 3u, 7u, 100u}) {
+    std::size_t used = 0;
+    auto [out, st] = body_of(sized, "hello worldHTTP/1.1 200", step, false, &used);
+    EXPECT_EQ(st, ResponseBody::Status::done);
+    EXPECT_EQ(out, "hello world");
+    EXPECT_EQ(used, 11u) << "bytes after the body are not taken";
+
+    std::tie(out, st) = body_of(chunked, "6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n", step, false);
+    EXPECT_EQ(st, ResponseBody::Status::done);
+    EXPECT_EQ(out, "hello world");
+
+    std::tie(out, st) = body_of(to_end, "hello world", step, true);
+    EXPECT_EQ(st, ResponseBody::Status::done);
+    EXPECT_EQ(out, "hello world");
+  }
+  EXPECT_EQ(body_of(sized, "hello", 3, true).second, ResponseBody::Status::malformed) << "cut short";
+  EXPECT_EQ(body_of(chunked, "6\r\nhello \r\n", 3, true).second, ResponseBody::Status::malformed) << "cut short";
+  EXPECT_EQ(body_of(chunked, "6\r\nhello world\r\n", 3, false).second, ResponseBody::Status::malformed);
+  EXPECT_TRUE(ResponseBody(response("HTTP/1.1 204 No Content\r\n\r\n")).done());
+  EXPECT_TRUE(ResponseBody(response("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")).done());
 }
 
 }  // namespace

@@ -1,0 +1,191 @@
+// UpstreamCall against a scripted upstream on 127.0.0.1: each connection gets the scripted answers (raw bytes)
+// one per request, in order; how the call frames them, what it reuses, what it refuses.
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "http/client.hpp"
+
+namespace sb::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+struct Answer {
+  std::string bytes;
+  bool close_after = false;  // close the connection once written
+};
+
+class ScriptedUpstream {
+ public:
+  explicit ScriptedUpstream(std::deque<Answer> script)
+      : script_(std::move(script)), acceptor_(io_, {net::ip::make_address("127.0.0.1"), 0}) {
+    net::co_spawn(io_, accept_loop(), net::detached);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~ScriptedUpstream() {
+    net::post(io_, [this] { io_.stop(); });
+    thread_.join();
+  }
+  [[nodiscard]] Origin origin() const {
+    return Origin{false, "127.0.0.1", std::to_string(acceptor_.local_endpoint().port()), ""};
+  }
+  [[nodiscard]] int connections() const { return connections_.load(); }
+
+ private:
+  net::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor_.async_accept(net::as_tuple(net::use_awaitable));
+      if (ec) co_return;
+      ++connections_;
+      net::co_spawn(io_, serve(std::move(socket)), net::detached);
+    }
+  }
+  // Reads one request (head and Content-Length body), writes the next answer; again until told to close.
+  net::awaitable<void> serve(net::ip::tcp::socket socket) {
+    std::string in;
+    for (;;) {
+      std::size_t head_end;
+      while ((head_end = in.find("\r\n\r\n")) == std::string::npos || in.size() < head_end + 4 + body_size(in)) {
+        char buf[4096];
+        auto [ec, n] = co_await socket.async_read_some(net::buffer(buf), net::as_tuple(net::use_awaitable));
+        if (ec) co_return;
+        in.append(buf, n);
+      }
+      in.erase(0, head_end + 4 + body_size(in));
+      Answer a;
+      {
+        std::lock_guard lock(mu_);
+        if (script_.empty()) co_return;
+        a = std::move(script_.front());
+        script_.pop_front();
+      }
+      auto [ec, n] = co_await net::async_write(socket, net::buffer(a.bytes), net::as_tuple(net::use_awaitable));
+      if (ec || a.close_after) co_return;
+    }
+  }
+  static std::size_t body_size(const std::string& in) {
+    const auto p = in.find("Content-Length: ");
+    return p == std::string::npos ? 0 : std::stoul(in.substr(p + 16));
+  }
+
+  std::mutex mu_;
+  std::deque<Answer> script_;
+  net::io_context io_;
+  net::ip::tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::atomic<int> connections_{0};
+};
+
+struct Result {
+  bool started = false, read = false;
+  int status = 0;
+  std::string body, error, retry_after;
+  UpstreamFailure failure = UpstreamFailure::none;
+};
+
+// Makes `calls` calls one after the other on one io_context (so they share its thread's connection pool).
+std::vector<Result> call(const Origin& origin, int calls) {
+  net::io_context io;
+  std::vector<Result> results;
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        for (int i = 0; i < calls; ++i) {
+          Result r;
+          {
+            UpstreamCall c(origin, UpstreamTimeouts{std::chrono::milliseconds(2000), std::chrono::milliseconds(2000),
+                                                    std::chrono::milliseconds(2000)});
+            bhttp::request<bhttp::string_body> req{bhttp::verb::post, "/v1/x", 11};
+            req.body() = "{}";
+            r.started = co_await c.start(req);
+            if (r.started) r.read = co_await c.read_all(r.body, 1 << 20);
+            r.status = c.status();
+            r.retry_after = std::string(c.header("retry-after"));
+            r.error = c.error_message();
+            r.failure = c.failure();
+          }
+          results.push_back(std::move(r));
+        }
+      },
+      net::detached);
+  io.run();
+  clear_connection_pool();
+  return results;
+}
+
+TEST(UpstreamCall, InterimAnswersAreSkipped) {
+  ScriptedUpstream up({{"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+                        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nRetry-After: 7\r\n\r\nhello"}});
+  const auto r = call(up.origin(), 1).at(0);
+  EXPECT_TRUE(r.started && r.read) << r.error;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "hello");
+  EXPECT_EQ(r.retry_after, "7");
+}
+
+TEST(UpstreamCall, KeptAliveConnectionsAreReused) {
+  ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none"},
+                       {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=\"y\"\r\ntwo\r\n0\r\nT: v\r\n\r\n"},
+                       {"HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\n\r\nthree"}});
+  const auto rs = call(up.origin(), 3);
+  EXPECT_EQ(rs.at(0).body, "one");
+  EXPECT_EQ(rs.at(1).body, "two");
+  EXPECT_EQ(rs.at(2).body, "three");
+  EXPECT_EQ(rs.at(2).status, 404);
+  EXPECT_EQ(up.connections(), 1);
+}
+
+TEST(UpstreamCall, ABodyThatRunsToTheEndIsReadWholeAndItsConnectionNotReused) {
+  ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it, to the end", true},
+                       {"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"},
+                       {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"}});
+  const auto rs = call(up.origin(), 3);
+  EXPECT_TRUE(rs.at(0).read) << rs.at(0).error;
+  EXPECT_EQ(rs.at(0).body, "all of it, to the end");
+  EXPECT_EQ(rs.at(1).body, "ok");
+  EXPECT_EQ(rs.at(2).body, "ok");
+  EXPECT_EQ(up.connections(), 3) << "neither the close-delimited nor the HTTP/1.0 answer's connection is reused";
+}
+
+TEST(UpstreamCall, BytesBehindAnAnswerMeanItsConnectionIsNotReused) {
+  ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokGARBAGE"},
+                       {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"}});
+  const auto rs = call(up.origin(), 2);
+  EXPECT_EQ(rs.at(0).body, "ok");
+  EXPECT_EQ(rs.at(1).body, "ok");
+  EXPECT_EQ(up.connections(), 2);
+}
+
+TEST(UpstreamCall, TruncatedAndMalformedAnswersFail) {
+  {
+    ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf", true}});
+    const auto r = call(up.origin(), 1).at(0);
+    EXPECT_TRUE(r.started);
+    EXPECT_FALSE(r.read);
+    EXPECT_EQ(r.failure, UpstreamFailure::io);
+    EXPECT_NE(r.error.find("read response body"), std::string::npos) << r.error;
+  }
+  {
+    ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", true}});
+    const auto r = call(up.origin(), 1).at(0);
+    EXPECT_FALSE(r.read);
+    EXPECT_EQ(r.failure, UpstreamFailure::io);
+  }
+  for (const char* bad : {"HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n", "HTTP/1.1 200 OK\nContent-Length: 0\n\n",
+                          "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+                          "SMTP ready\r\n\r\n"}) {
+    ScriptedUpstream up({{bad, true}});
+    const auto r = call(up.origin(), 1).at(0);
+    EXPECT_FALSE(r.started) << bad;
+    EXPECT_EQ(r.failure, UpstreamFailure::io) << bad;
+    EXPECT_NE(r.error.find("read response headers"), std::string::npos) << r.error;
+  }
+}
+
+}  // namespace
+}  // namespace sb::http
