@@ -27,6 +27,25 @@ constexpr std::array<unsigned char, 256> kClass = [] {
 
 bool is(char c, unsigned char cls) { return (kClass[static_cast<unsigned char>(c)] & cls) != 0; }
 
+// Advances p while the bytes are above `floor - 1` and not DEL (request-target bytes: floor 0x21; field-value
+// bytes: floor 0x20, and HTAB, which the byte loop after it takes): eight bytes at a time while a whole word
+// qualifies (bytes >= 0x80, obs-text, always do), then byte by byte with the table.
+template <unsigned char Floor>
+const char* scan(const char* p, const char* end, unsigned char cls) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  while (end - p >= 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);
+    const std::uint64_t below = (x - kOnes * Floor) & ~x & kHigh;  // some byte < Floor
+    const std::uint64_t y = x ^ (kOnes * 0x7f);
+    const std::uint64_t del = (y - kOnes) & ~y & kHigh;  // some byte == 0x7f
+    if ((below | del) != 0) break;
+    p += 8;
+  }
+  while (p < end && is(*p, cls)) ++p;
+  return p;
+}
+
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
 
 bool iequals(std::string_view a, std::string_view lower_b) {
@@ -134,7 +153,7 @@ HeadError parse_fields(const char* p, const char* end, std::size_t max_fields, M
     ++p;
     while (p < end && (*p == ' ' || *p == '\t')) ++p;
     const char* const v = p;
-    while (p < end && is(*p, kValue)) ++p;
+    p = scan<0x20>(p, end, kValue);
     if (end - p < 2 || p[0] != '\r' || p[1] != '\n') return HeadError::malformed;
     const char* ve = p;
     while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) --ve;
@@ -184,6 +203,7 @@ bool keeps_alive(unsigned version, const Framing& f) {
 }  // namespace
 
 HeadError parse_request_head(std::string_view head, const HeadLimits& limits, RequestHead& out) {
+  out = RequestHead{};  // nothing of an earlier head is kept
   out.bytes.assign(head);
   const char* const base = out.bytes.data();
   const char* const end = base + out.bytes.size();
@@ -195,7 +215,7 @@ HeadError parse_request_head(std::string_view head, const HeadLimits& limits, Re
   if (p == m || p == end || *p != ' ') return HeadError::malformed;
   out.method = span_of(base, m, p);
   const char* const t = ++p;
-  while (p < end && is(*p, kTarget)) ++p;
+  p = scan<0x21>(p, end, kTarget);
   if (p == t || p == end || *p != ' ') return HeadError::malformed;
   out.target = span_of(base, t, p);
   ++p;
@@ -216,6 +236,7 @@ HeadError parse_request_head(std::string_view head, const HeadLimits& limits, Re
 }
 
 HeadError parse_response_head(std::string_view head, std::size_t max_fields, ResponseHead& out) {
+  out = ResponseHead{};  // nothing of an earlier head (an interim 1xx answer) is kept
   out.bytes.assign(head);
   const char* const base = out.bytes.data();
   const char* const end = base + out.bytes.size();
@@ -225,7 +246,6 @@ HeadError parse_response_head(std::string_view head, std::size_t max_fields, Res
   // left out: accepted)
   if (!http_version(p, end, out.version) || end - p < 6 || p[0] != ' ') return HeadError::malformed;
   ++p;
-  out.status = 0;
   for (int i = 0; i < 3; ++i, ++p) {
     if (*p < '0' || *p > '9') return HeadError::malformed;
     out.status = out.status * 10 + (*p - '0');
@@ -240,7 +260,6 @@ HeadError parse_response_head(std::string_view head, std::size_t max_fields, Res
 
   Framing f;
   if (const auto e = parse_fields(p, end, max_fields, out, f); e != HeadError::none) return e;
-  out.until_close = false;
   if (f.chunked > 0 || f.other_coding) {
     if (out.content_length) return HeadError::malformed;  // ought to be handled as an error (RFC 9112 6.3)
     if (f.last_chunked) {

@@ -105,6 +105,28 @@ TEST(RequestHead, RefusesWhatCouldBeReadTwoWays) {
   }
 }
 
+TEST(RequestHead, EveryByteOfAValueOrTargetIsChecked) {
+  // Values and targets are scanned eight bytes at a time: a bad byte at any offset must still be found.
+  for (std::size_t at = 0; at < 24; ++at) {
+    auto with = [&](char c) { return std::string(at, 'a') + c + std::string(13, 'b'); };
+    RequestHead h;
+    for (const char bad : {'\x7f', '\x00', '\x01', '\x1f', '\r', '\n'}) {
+      EXPECT_EQ(parse_request_head("GET / HTTP/1.1\r\nX: " + with(bad) + "\r\n\r\n", {}, h), HeadError::malformed)
+          << at << " " << int(bad);
+      EXPECT_EQ(parse_request_head("GET /" + with(bad) + " HTTP/1.1\r\n\r\n", {}, h), HeadError::malformed)
+          << at << " " << int(bad);
+    }
+    for (const char good : {'\t', ' ', '\x80', '\xff', '~'}) {
+      ASSERT_EQ(parse_request_head("GET / HTTP/1.1\r\nX: " + with(good) + "\r\n\r\n", {}, h), HeadError::none);
+      const bool ows = at == 0 && (good == ' ' || good == '\t');  // leading whitespace is not part of a value
+      EXPECT_EQ(h.header("x"), ows ? with(good).substr(1) : with(good)) << at;
+    }
+    EXPECT_EQ(parse_request_head("GET /" + with(' ') + " HTTP/1.1\r\n\r\n", {}, h), HeadError::malformed);
+    ASSERT_EQ(parse_request_head("GET /" + with('\x80') + " HTTP/1.1\r\n\r\n", {}, h), HeadError::none);
+    EXPECT_EQ(h.view(h.target), "/" + with('\x80'));
+  }
+}
+
 TEST(RequestHead, Limits) {
   RequestHead h;
   EXPECT_EQ(parse_request_head("GET /" + std::string(99, 'a') + " HTTP/1.1\r\n\r\n", {.max_url_bytes = 100}, h),

@@ -119,7 +119,7 @@ std::vector<Result> call(const Origin& origin, int calls) {
 }
 
 TEST(UpstreamCall, InterimAnswersAreSkipped) {
-  ScriptedUpstream up({{"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+  ScriptedUpstream up({{"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\nRetry-After: 1\r\n\r\n"
                         "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nRetry-After: 7\r\n\r\nhello"}});
   const auto r = call(up.origin(), 1).at(0);
   EXPECT_TRUE(r.started && r.read) << r.error;
