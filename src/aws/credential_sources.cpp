@@ -38,7 +38,7 @@ struct Answer {
 
 // One request/response exchange; errors name the phase, never a header value.
 net::awaitable<core::Expected<Answer, std::string>> exchange(const http::Origin& origin,
-                                                             bhttp::request<bhttp::string_body> req,
+                                                             http::UpstreamRequest req,
                                                              std::chrono::milliseconds timeout) {
   http::UpstreamCall call(origin, {timeout, timeout, timeout});
   const bool ok = co_await call.start(req);
@@ -79,9 +79,9 @@ class WebIdentitySource final : public CredentialsSource {
           std::to_string(
               std::chrono::duration_cast<std::chrono::milliseconds>(SystemClock::now().time_since_epoch()).count());
     std::string path = target->origin.base_path.empty() ? "/" : target->origin.base_path + "/";
-    bhttp::request<bhttp::string_body> req{bhttp::verb::post, path, 11};
-    req.set(bhttp::field::content_type, "application/x-www-form-urlencoded; charset=utf-8");
-    req.set(bhttp::field::accept, "text/xml");
+    http::UpstreamRequest req("POST", path);
+    req.add("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+    req.add("Accept", "text/xml");
     req.body() = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" + uri_encode(config_.role_arn) +
                  "&RoleSessionName=" + uri_encode(session) + "&WebIdentityToken=" + uri_encode(*token);
     auto answer = co_await exchange(target->origin, std::move(req), std::chrono::milliseconds(5000));
@@ -104,8 +104,8 @@ class ContainerSource final : public CredentialsSource {
   net::awaitable<CredentialsResult> fetch() override {
     auto target = split_url(config_.url);
     if (!target) co_return "container credentials URL: " + target.error();
-    bhttp::request<bhttp::string_body> req{bhttp::verb::get, target->path, 11};
-    req.set(bhttp::field::accept, "application/json");
+    http::UpstreamRequest req("GET", target->path);
+    req.add("Accept", "application/json");
     std::string token = config_.authorization_token;
     if (!config_.token_file.empty()) {
       auto t = read_token_file(config_.token_file);
@@ -114,7 +114,7 @@ class ContainerSource final : public CredentialsSource {
     }
     if (token.find_first_of("\r\n") != std::string::npos)
       co_return std::string("the container authorization token contains a line break");
-    if (!token.empty()) req.set(bhttp::field::authorization, token);
+    if (!token.empty()) req.add("Authorization", token);
     auto answer = co_await exchange(target->origin, std::move(req), std::chrono::milliseconds(2000));
     if (!answer) co_return "container endpoint: " + answer.error();
     if (answer->status != 200) co_return "container endpoint answered HTTP " + std::to_string(answer->status);
@@ -139,23 +139,23 @@ class ImdsSource final : public CredentialsSource {
     const http::Origin& origin = target->origin;
     const std::string base = origin.base_path;
 
-    bhttp::request<bhttp::string_body> token_req{bhttp::verb::put, base + "/latest/api/token", 11};
-    token_req.set("X-aws-ec2-metadata-token-ttl-seconds", "21600");
+    http::UpstreamRequest token_req("PUT", base + "/latest/api/token");
+    token_req.add("X-aws-ec2-metadata-token-ttl-seconds", "21600");
     auto token = co_await exchange(origin, std::move(token_req), config_.timeout);
     if (!token) co_return "IMDS token: " + token.error();
     if (token->status != 200) co_return "IMDS token request answered HTTP " + std::to_string(token->status);
 
     const std::string prefix = base + "/latest/meta-data/iam/security-credentials/";
-    bhttp::request<bhttp::string_body> role_req{bhttp::verb::get, prefix, 11};
-    role_req.set("X-aws-ec2-metadata-token", token->body);
+    http::UpstreamRequest role_req("GET", prefix);
+    role_req.add("X-aws-ec2-metadata-token", token->body);
     auto roles = co_await exchange(origin, std::move(role_req), config_.timeout);
     if (!roles) co_return "IMDS role: " + roles.error();
     if (roles->status != 200) co_return "IMDS role request answered HTTP " + std::to_string(roles->status);
     std::string role = roles->body.substr(0, roles->body.find_first_of("\r\n"));
     if (role.empty()) co_return std::string("the instance has no IAM role");
 
-    bhttp::request<bhttp::string_body> creds_req{bhttp::verb::get, prefix + uri_encode(role), 11};
-    creds_req.set("X-aws-ec2-metadata-token", token->body);
+    http::UpstreamRequest creds_req("GET", prefix + uri_encode(role));
+    creds_req.add("X-aws-ec2-metadata-token", token->body);
     auto creds = co_await exchange(origin, std::move(creds_req), config_.timeout);
     if (!creds) co_return "IMDS credentials: " + creds.error();
     if (creds->status != 200) co_return "IMDS credentials request answered HTTP " + std::to_string(creds->status);

@@ -12,6 +12,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <algorithm>
+#include <tuple>
+#include <charconv>
+#include <cstring>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
 #include <unordered_map>
@@ -134,25 +137,44 @@ void give_back(std::unique_ptr<UpstreamConnection> c) {
   list.push_back(std::move(c));
 }
 
-// "METHOD target HTTP/1.1", the fields as given, a blank line. `start()` has set Host, keep-alive and
-// Content-Length (prepare_payload), so the body follows as is.
-std::string serialize_head(const bhttp::request<bhttp::string_body>& req) {
-  std::size_t size = req.method_string().size() + req.target().size() + 14;
-  for (const auto& f : req) size += f.name_string().size() + f.value().size() + 4;
+// "METHOD target HTTP/1.1", Host, the fields, Content-Length when there is a body (or the method carries one),
+// a blank line.
+std::string serialize_head(const UpstreamRequest& req, std::string_view host) {
+  const auto& m = req.method();
+  const bool length = !req.body().empty() || m == "POST" || m == "PUT" || m == "PATCH";
+  char digits[24];
+  const auto n = std::to_chars(digits, digits + sizeof digits, req.body().size()).ptr - digits;
   std::string head;
-  head.reserve(size);
-  head += req.method_string();
-  head += ' ';
-  head += req.target();
-  head += " HTTP/1.1\r\n";
-  for (const auto& f : req) {
-    head += f.name_string();
-    head += ": ";
-    head += f.value();
-    head += "\r\n";
-  }
+  head.reserve(m.size() + req.target().size() + host.size() + req.fields().size() + 64);
+  head.append(m).append(" ").append(req.target()).append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
+  head += req.fields();
+  if (length) head.append("Content-Length: ").append(digits, static_cast<std::size_t>(n)).append("\r\n");
   head += "\r\n";
   return head;
+}
+
+// No CR, LF or NUL: nothing that could end a header line early. Eight bytes at a time: a word with no byte
+// below 0x0e cannot hold one.
+bool line_safe(std::string_view s) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, s.data() + i, 8);
+    if (((x - kOnes * 0x0e) & ~x & kHigh) != 0) break;
+  }
+  for (; i < s.size(); ++i)
+    if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0') return false;
+  return true;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x != y && std::tolower(x) != std::tolower(y)) return false;
+  }
+  return true;
 }
 
 constexpr std::size_t kMaxResponseHead = 64 * 1024;
@@ -176,6 +198,47 @@ boost::system::error_code bad_message() {
 
 void clear_connection_pool() {
   pool().idle.clear();
+}
+
+// ---- UpstreamRequest --------------------------------------------------------------------------
+
+std::pair<std::size_t, std::size_t> UpstreamRequest::find(std::string_view name) const {
+  const std::string_view all(fields_);
+  for (std::size_t pos = 0; pos < all.size();) {
+    const std::size_t eol = all.find('\n', pos);  // every line ends in "\r\n" (set() makes them)
+    if (eol - pos > name.size() && all[pos + name.size()] == ':' && iequals(all.substr(pos, name.size()), name))
+      return {pos, eol + 1 - pos};
+    pos = eol + 1;
+  }
+  return {std::string::npos, 0};
+}
+
+void UpstreamRequest::add(std::string_view name, std::string_view value) {
+  if (iequals(name, "host") || iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+      iequals(name, "connection"))
+    return;  // framing: start() writes these
+  if (fields_.capacity() < 256) fields_.reserve(256);  // a typical request's fields in one allocation
+  const std::size_t start = fields_.size();
+  fields_.append(name).append(": ").append(value);
+  if (!line_safe(name) || !line_safe(value)) {
+    for (std::size_t i = start; i < fields_.size(); ++i)
+      if (!line_safe(std::string_view(&fields_[i], 1))) fields_[i] = ' ';
+  }
+  fields_ += "\r\n";
+}
+
+void UpstreamRequest::set(std::string_view name, std::string_view value) {
+  for (auto [pos, len] = find(name); pos != std::string::npos; std::tie(pos, len) = find(name)) fields_.erase(pos, len);
+  add(name, value);
+}
+
+std::string_view UpstreamRequest::header(std::string_view name) const {
+  const auto [pos, len] = find(name);
+  if (pos == std::string::npos) return {};
+  std::string_view line = std::string_view(fields_).substr(pos, len - 2);
+  line.remove_prefix(name.size() + 1);
+  while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+  return line;
 }
 
 // ---- UpstreamCall -----------------------------------------------------------------------------
@@ -236,7 +299,7 @@ bool UpstreamCall::fail(UpstreamFailure kind, const boost::system::error_code& e
   return false;
 }
 
-net::awaitable<bool> UpstreamCall::attempt(const bhttp::request<bhttp::string_body>& req, bool& reused) {
+net::awaitable<bool> UpstreamCall::attempt(const UpstreamRequest& req, bool& reused) {
   auto ex = co_await net::this_coro::executor;
   if (!watch_) watch_ = std::make_shared<Watch>(ex);
   watch_->conn = nullptr;  // set again with the next deadline, once the connection is chosen
@@ -264,9 +327,8 @@ net::awaitable<bool> UpstreamCall::attempt(const bhttp::request<bhttp::string_bo
     conn_->tcp().expires_never();  // the connect timeout covered connect and handshake; the watch takes over
   }
   set_deadline(Clock::now() + timeouts_.first_byte);
-  // The head is written out here in one string and sent with the body in one gather write: Beast's serializer
-  // walks its buffer sequences field by field on every partial write (~12% of a request's instructions).
-  const std::string head = serialize_head(req);
+  // The head is one string, sent with the body in one gather write.
+  const std::string head = serialize_head(req, origin_.host_header());
   const std::array<net::const_buffer, 2> bufs{net::buffer(head), net::buffer(req.body())};
   boost::system::error_code wec;
   const std::size_t sent = conn_->tls ? 0 : send_now(conn_->tcp().socket().native_handle(), bufs, wec);
@@ -302,11 +364,7 @@ net::awaitable<bool> UpstreamCall::attempt(const bhttp::request<bhttp::string_bo
   co_return true;
 }
 
-net::awaitable<bool> UpstreamCall::start(bhttp::request<bhttp::string_body>& req) {
-  req.version(11);
-  req.set(bhttp::field::host, origin_.host_header());
-  req.keep_alive(true);
-  req.prepare_payload();
+net::awaitable<bool> UpstreamCall::start(const UpstreamRequest& req) {
   bool reused = false;
   bool ok = co_await attempt(req, reused);
   // A pooled connection can die between requests (the upstream's idle timeout): retry once on a fresh one.

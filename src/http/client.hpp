@@ -5,8 +5,6 @@
 #include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -40,6 +38,34 @@ struct UpstreamTimeouts {
 
 enum class UpstreamFailure { none, connect, timeout, io };
 
+// A request to an upstream. Its head is kept as the text it is sent as: no field objects to allocate and walk.
+// Host and Content-Length are written by UpstreamCall::start (from the origin and the body); fields of those
+// names, and Transfer-Encoding and Connection, are not taken here.
+class UpstreamRequest {
+ public:
+  UpstreamRequest(std::string_view method, std::string target) : method_(method), target_(std::move(target)) {}
+
+  // Adds a header field. CR, LF and NUL in the name or the value become spaces: a value can never end its line
+  // early and start a field of its own.
+  void add(std::string_view name, std::string_view value);
+  // The same, replacing any field of that name (ASCII case-insensitive) given before.
+  void set(std::string_view name, std::string_view value);
+  // The value of the field named `name`; empty when there is none.
+  [[nodiscard]] std::string_view header(std::string_view name) const;
+  void target(std::string t) { target_ = std::move(t); }
+  [[nodiscard]] const std::string& target() const { return target_; }
+  [[nodiscard]] const std::string& method() const { return method_; }
+  [[nodiscard]] const std::string& fields() const { return fields_; }  // "Name: value\r\n" for each field
+  std::string& body() { return body_; }
+  [[nodiscard]] const std::string& body() const { return body_; }
+
+ private:
+  // Where the line of field `name` starts in fields_ and how long it is (npos when there is none).
+  [[nodiscard]] std::pair<std::size_t, std::size_t> find(std::string_view name) const;
+
+  std::string method_, target_, fields_, body_;
+};
+
 class UpstreamConnection;
 
 class UpstreamCall {
@@ -50,7 +76,7 @@ class UpstreamCall {
   UpstreamCall& operator=(const UpstreamCall&) = delete;
 
   // Connects (or reuses a pooled connection), sends the request and reads the response headers.
-  net::awaitable<bool> start(boost::beast::http::request<boost::beast::http::string_body>& req);
+  net::awaitable<bool> start(const UpstreamRequest& req);
   // Appends the next piece of body (dechunked) to `out`; false on error. `done()` once the body is complete.
   net::awaitable<bool> read_some(std::string& out);
   // Reads the whole remaining body into `out` (at most `limit` bytes).
@@ -67,7 +93,7 @@ class UpstreamCall {
   [[nodiscard]] const std::string& error_message() const { return error_; }
 
  private:
-  net::awaitable<bool> attempt(const boost::beast::http::request<boost::beast::http::string_body>& req, bool& reused);
+  net::awaitable<bool> attempt(const UpstreamRequest& req, bool& reused);
   bool fail(UpstreamFailure kind, const boost::system::error_code& ec, std::string_view phase);
   void set_deadline(std::chrono::steady_clock::time_point t);  // after attempt() made the watch
 

@@ -2,7 +2,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/json/parse.hpp>
 #include <exception>
 #include <memory>
@@ -12,7 +11,6 @@
 namespace sb::check {
 
 namespace net = boost::asio;
-namespace bhttp = boost::beast::http;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -51,11 +49,11 @@ net::awaitable<RunResult> run_once(const Endpoint& endpoint, const RunPlan& plan
   timeouts.idle = plan.timeout;
   http::UpstreamCall call(endpoint.origin, timeouts);
 
-  bhttp::request<bhttp::string_body> req{bhttp::verb::post, endpoint.path, 11};
-  req.set(bhttp::field::content_type, "application/json");
-  req.set(bhttp::field::accept, "text/event-stream");
-  req.set(bhttp::field::user_agent, "switchboard-check");
-  if (!endpoint.api_key.empty()) req.set(bhttp::field::authorization, "Bearer " + endpoint.api_key);
+  http::UpstreamRequest req("POST", endpoint.path);
+  req.add("Content-Type", "application/json");
+  req.add("Accept", "text/event-stream");
+  req.add("User-Agent", "switchboard-check");
+  if (!endpoint.api_key.empty()) req.add("Authorization", "Bearer " + endpoint.api_key);
   req.body() = plan.body;
 
   const auto t0 = Clock::now();

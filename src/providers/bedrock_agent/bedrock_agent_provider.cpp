@@ -103,14 +103,14 @@ core::net::awaitable<void> BedrockAgentProvider::chat(const core::RequestContext
   const std::string body = json::serialize(plan->body);
   const std::string path =
       bedrock::invoke_agent_path(origin_->base_path, cfg_.agent_id, cfg_.agent_alias_id, plan->session_id);
-  bhttp::request<bhttp::string_body> up{bhttp::verb::post, path, 11};
-  up.set(bhttp::field::content_type, "application/json");
-  up.set(bhttp::field::accept, "application/vnd.amazon.eventstream");
-  up.set("X-Request-Id", ctx.request_id);
+  http::UpstreamRequest up("POST", path);
+  up.add("Content-Type", "application/json");
+  up.add("Accept", "application/vnd.amazon.eventstream");
+  up.add("X-Request-Id", ctx.request_id);
   const auto signed_headers =
       aws::sign_http_call({"POST", origin_->host_header(), path, "", body, {{"content-type", "application/json"}}},
                           *creds, cfg_.region, std::chrono::system_clock::now(), "bedrock");
-  for (const auto& [k, v] : signed_headers) up.set(k, v);
+  for (const auto& [k, v] : signed_headers) up.add(k, v);
   up.body() = body;
   spdlog::debug("request {}: {}: session {} ({}{}), history {} messages", ctx.request_id, cfg_.name, plan->session_id,
                 plan->generated_session ? "new" : "client's", plan->returns_control_results ? ", tool results" : "",

@@ -10,7 +10,6 @@
 #include "providers/openai/errors.hpp"
 
 namespace sb::providers {
-namespace bhttp = boost::beast::http;
 namespace json = boost::json;
 
 OpenAIProvider::OpenAIProvider(OpenAIConfig cfg) : cfg_(std::move(cfg)) {
@@ -27,19 +26,19 @@ std::string OpenAIProvider::missing_settings() const {
 
 core::net::awaitable<void> OpenAIProvider::chat(const core::RequestContext& ctx, const openai::ChatRequest& req,
                                                 const std::string& model, core::ResponseSink& sink) {
-  bhttp::request<bhttp::string_body> up{bhttp::verb::post, target_, 11};
+  http::UpstreamRequest up("POST", target_);
   if (cfg_.azure) {
     // POST {base}/openai/deployments/{deployment}/chat/completions?api-version=…, key in `api-key`.
     up.target(origin_->base_path + "/openai/deployments/" + boost::urls::encode(model, boost::urls::unreserved_chars) +
               "/chat/completions?api-version=" + cfg_.api_version);
-    up.set("api-key", cfg_.api_key);
+    up.add("api-key", cfg_.api_key);
   } else {
-    up.set(bhttp::field::authorization, authorization_);
+    up.add("Authorization", authorization_);
   }
-  for (const auto& [name, value] : cfg_.headers) up.set(name, value);
-  up.set(bhttp::field::content_type, "application/json");
-  up.set(bhttp::field::accept, sink.streaming() ? "text/event-stream" : "application/json");
-  up.set("X-Request-Id", ctx.request_id);
+  up.add("Content-Type", "application/json");
+  up.add("Accept", sink.streaming() ? "text/event-stream" : "application/json");
+  up.add("X-Request-Id", ctx.request_id);
+  for (const auto& [name, value] : cfg_.headers) up.set(name, value);  // the configuration's word is last
   up.body() = openai::forward_body(req, model);
 
   // Failures are decided into `failure` and answered by one co_await: GCC 12 miscompiles coroutines that keep a

@@ -13,8 +13,6 @@
 namespace sb::http {
 namespace {
 
-namespace bhttp = boost::beast::http;
-
 struct Answer {
   std::string bytes;
   bool close_after = false;  // close the connection once written
@@ -35,6 +33,10 @@ class ScriptedUpstream {
     return Origin{false, "127.0.0.1", std::to_string(acceptor_.local_endpoint().port()), ""};
   }
   [[nodiscard]] int connections() const { return connections_.load(); }
+  std::vector<std::string> requests() {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
 
  private:
   net::awaitable<void> accept_loop() {
@@ -56,10 +58,12 @@ class ScriptedUpstream {
         if (ec) co_return;
         in.append(buf, n);
       }
-      in.erase(0, head_end + 4 + body_size(in));
+      const std::size_t whole = head_end + 4 + body_size(in);
       Answer a;
       {
         std::lock_guard lock(mu_);
+        requests_.push_back(in.substr(0, whole));
+        in.erase(0, whole);
         if (script_.empty()) co_return;
         a = std::move(script_.front());
         script_.pop_front();
@@ -75,6 +79,7 @@ class ScriptedUpstream {
 
   std::mutex mu_;
   std::deque<Answer> script_;
+  std::vector<std::string> requests_;
   net::io_context io_;
   net::ip::tcp::acceptor acceptor_;
   std::thread thread_;
@@ -100,7 +105,8 @@ std::vector<Result> call(const Origin& origin, int calls) {
           {
             UpstreamCall c(origin, UpstreamTimeouts{std::chrono::milliseconds(2000), std::chrono::milliseconds(2000),
                                                     std::chrono::milliseconds(2000)});
-            bhttp::request<bhttp::string_body> req{bhttp::verb::post, "/v1/x", 11};
+            UpstreamRequest req("POST", "/v1/x");
+            req.add("Content-Type", "application/json");
             req.body() = "{}";
             r.started = co_await c.start(req);
             if (r.started) r.read = co_await c.read_all(r.body, 1 << 20);
@@ -116,6 +122,29 @@ std::vector<Result> call(const Origin& origin, int calls) {
   io.run();
   clear_connection_pool();
   return results;
+}
+
+TEST(UpstreamRequest, FieldsAreAddedReplacedAndKeptOnTheirLine) {
+  UpstreamRequest r("POST", "/v1/chat/completions");
+  r.add("Authorization", "Bearer a");
+  r.add("X-Custom", "1");
+  r.set("authorization", "Bearer b");  // replaces, whatever the case (the field moves to the end)
+  r.add("X-Evil", "v\r\nInjected: yes\n");
+  r.add("Host", "elsewhere");            // framing fields are the call's to write
+  r.set("content-length", "1");
+  r.add("Transfer-Encoding", "chunked");
+  EXPECT_EQ(r.fields(), "X-Custom: 1\r\nauthorization: Bearer b\r\nX-Evil: v  Injected: yes \r\n");
+  EXPECT_EQ(r.header("AUTHORIZATION"), "Bearer b");
+  EXPECT_EQ(r.header("x-custom"), "1");
+  EXPECT_EQ(r.header("x-cust"), "");
+}
+
+TEST(UpstreamCall, SendsTheHeadItWasGiven) {
+  ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"}});
+  ASSERT_EQ(call(up.origin(), 1).at(0).body, "ok");
+  const auto port = up.origin().port;
+  EXPECT_EQ(up.requests().at(0), "POST /v1/x HTTP/1.1\r\nHost: 127.0.0.1:" + port +
+                                     "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
 }
 
 TEST(UpstreamCall, InterimAnswersAreSkipped) {
