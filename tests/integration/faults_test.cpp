@@ -83,6 +83,9 @@ TEST(Azure, RequestShapeIsAcceptedByAServer) {
                            "    base_url: " + upstream->base_url() + "\n"
                            "    api_key: ${SB_TEST_AZURE_KEY}\n"
                            "    api_version: 2024-10-21\n"
+                           "    headers:\n"
+                           "      X-Org-Id: acme\n"
+                           "      Accept: application/json\n"
                            "models:\n"
                            "  - name: voice\n"
                            "    provider: azure\n"
@@ -99,6 +102,8 @@ TEST(Azure, RequestShapeIsAcceptedByAServer) {
   const auto& headers = last.at("headers").as_object();
   EXPECT_EQ(headers.at("api-key").as_string(), "azure-key-0123456789abcdef");
   EXPECT_FALSE(headers.contains("authorization"));
+  EXPECT_EQ(headers.at("x-org-id").as_string(), "acme") << "configured headers reach the upstream";
+  EXPECT_EQ(headers.at("accept").as_string(), "application/json") << "and have the last word";
 
   const std::string stream_body =
       R"({"model":"voice","stream":true,"messages":[{"role":"user","content":"Hi"}]})";
