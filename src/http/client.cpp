@@ -219,12 +219,21 @@ void UpstreamRequest::add(std::string_view name, std::string_view value) {
     return;  // framing: start() writes these
   if (fields_.capacity() < 256) fields_.reserve(256);  // a typical request's fields in one allocation
   const std::size_t start = fields_.size();
-  fields_.append(name).append(": ").append(value);
-  if (!line_safe(name) || !line_safe(value)) {
-    for (std::size_t i = start; i < fields_.size(); ++i)
-      if (!line_safe(std::string_view(&fields_[i], 1))) fields_[i] = ' ';
+  fields_.resize(start + name.size() + value.size() + 4);
+  char* const line = fields_.data() + start;
+  char* p = line;
+  std::memcpy(p, name.data(), name.size());
+  p += name.size();
+  *p++ = ':';
+  *p++ = ' ';
+  std::memcpy(p, value.data(), value.size());
+  p += value.size();
+  if (!line_safe(std::string_view(line, static_cast<std::size_t>(p - line)))) {
+    for (char* q = line; q != p; ++q)
+      if (*q == '\r' || *q == '\n' || *q == '\0') *q = ' ';
   }
-  fields_ += "\r\n";
+  p[0] = '\r';
+  p[1] = '\n';
 }
 
 void UpstreamRequest::set(std::string_view name, std::string_view value) {
