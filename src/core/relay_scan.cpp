@@ -1,7 +1,8 @@
 #include "core/relay_scan.hpp"
 
+#include <algorithm>
 #include <charconv>
-#include <cstring>
+#include <functional>
 
 namespace sb::core {
 namespace {
@@ -61,19 +62,24 @@ bool read_usage(std::string_view s, std::size_t v, Usage& out) {
   return false;
 }
 
-// `needle` in `s` from `from`, or npos. glibc's memmem skips ahead far faster than string_view::find, which
-// stops at every occurrence of the needle's first byte (a '"': every key and string in JSON).
-std::size_t find(std::string_view s, std::string_view needle, std::size_t from = 0) {
+// `needle` in `s` from `from`, or npos, by a Boyer-Moore-Horspool searcher made once per needle: it skips up to
+// the needle's length at a time (glibc's memmem cost ~3 instructions per byte here; string_view::find stops at
+// every '"', i.e. at every key and string of the JSON).
+template <const std::string_view& Needle>
+std::size_t find(std::string_view s, std::size_t from = 0) {
+  static const std::boyer_moore_horspool_searcher searcher(Needle.begin(), Needle.end());
   if (from >= s.size()) return std::string_view::npos;
-  const void* p = ::memmem(s.data() + from, s.size() - from, needle.data(), needle.size());
-  return p == nullptr ? std::string_view::npos : static_cast<std::size_t>(static_cast<const char*>(p) - s.data());
+  const auto it = std::search(s.begin() + static_cast<std::ptrdiff_t>(from), s.end(), searcher);
+  return it == s.end() ? std::string_view::npos : static_cast<std::size_t>(it - s.begin());
 }
+
+constexpr std::string_view kFinish = "\"finish_reason\"";
+constexpr std::string_view kUsage = "\"usage\"";
 
 }  // namespace
 
 void scan_relayed(std::string_view bytes, std::string& finish_reason, std::optional<Usage>& usage) {
-  constexpr std::string_view kFinish = "\"finish_reason\"";
-  for (auto p = find(bytes, kFinish); p != std::string_view::npos; p = find(bytes, kFinish, p + kFinish.size())) {
+  for (auto p = find<kFinish>(bytes); p != std::string_view::npos; p = find<kFinish>(bytes, p + kFinish.size())) {
     const auto v = value_after(bytes, p + kFinish.size());
     if (v == std::string_view::npos || bytes[v] != '"') continue;
     const auto end = bytes.find('"', v + 1);
@@ -81,8 +87,7 @@ void scan_relayed(std::string_view bytes, std::string& finish_reason, std::optio
     finish_reason.assign(bytes.substr(v + 1, end - v - 1));
     break;
   }
-  constexpr std::string_view kUsage = "\"usage\"";
-  for (auto p = find(bytes, kUsage); p != std::string_view::npos; p = find(bytes, kUsage, p + kUsage.size())) {
+  for (auto p = find<kUsage>(bytes); p != std::string_view::npos; p = find<kUsage>(bytes, p + kUsage.size())) {
     const auto v = value_after(bytes, p + kUsage.size());
     if (v == std::string_view::npos || bytes[v] != '{') continue;
     Usage out;
