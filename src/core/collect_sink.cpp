@@ -1,6 +1,5 @@
 #include "core/collect_sink.hpp"
 
-#include "core/relay_scan.hpp"
 
 namespace sb::core {
 
@@ -45,7 +44,7 @@ net::awaitable<void> CollectSink::fail(const ApiError& error) {
   co_return;
 }
 
-net::awaitable<void> CollectSink::relay_event(std::string_view /*raw_event*/) {
+net::awaitable<void> CollectSink::relay_event(std::string_view /*raw_event*/, const BodyFacts& /*facts*/) {
   const auto err = ApiError::upstream_error("The upstream answered a non-streaming request with a stream.");
   co_await fail(err);
 }

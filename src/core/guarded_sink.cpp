@@ -39,15 +39,15 @@ net::awaitable<void> GuardedSink::fail(const ApiError& error) {
   co_await inner_.fail(error);
 }
 
-net::awaitable<void> GuardedSink::relay_event(std::string_view raw_event) {
-  if (event_has_token(raw_event)) first_token_ = true;
+net::awaitable<void> GuardedSink::relay_event(std::string_view raw_event, const BodyFacts& facts) {
+  if (!first_token_ && event_has_token(raw_event)) first_token_ = true;
   if (hold_ && !first_token_) {
-    held_.emplace_back(raw_event);
+    held_.emplace_back(raw_event, facts);
     co_return;
   }
   co_await forward_held();
   forwarded_ = true;
-  co_await inner_.relay_event(raw_event);
+  co_await inner_.relay_event(raw_event, facts);
 }
 
 net::awaitable<void> GuardedSink::relay_done() {
@@ -64,10 +64,10 @@ net::awaitable<void> GuardedSink::relay_body(int status, std::string& body, cons
 
 net::awaitable<void> GuardedSink::forward_held() {
   if (held_.empty()) co_return;
-  std::vector<std::string> events;
+  std::vector<std::pair<std::string, BodyFacts>> events;
   events.swap(held_);
   forwarded_ = true;
-  for (const auto& e : events) co_await inner_.relay_event(e);
+  for (const auto& [raw, facts] : events) co_await inner_.relay_event(raw, facts);
 }
 
 net::awaitable<void> GuardedSink::flush() { co_await forward_held(); }

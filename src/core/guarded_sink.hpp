@@ -3,6 +3,7 @@
 // first-token deadline can still switch providers cleanly).
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/sink.hpp"
@@ -18,7 +19,7 @@ class GuardedSink final : public ResponseSink {
   net::awaitable<void> finish(std::string_view reason) override;
   net::awaitable<void> usage(const Usage& usage) override;
   net::awaitable<void> fail(const ApiError& error) override;
-  net::awaitable<void> relay_event(std::string_view raw_event) override;
+  net::awaitable<void> relay_event(std::string_view raw_event, const BodyFacts& facts) override;
   net::awaitable<void> relay_done() override;
   net::awaitable<void> relay_body(int status, std::string& body, const BodyFacts& facts) override;
   [[nodiscard]] bool committed() const override { return inner_.committed() || forwarded_; }
@@ -35,7 +36,7 @@ class GuardedSink final : public ResponseSink {
   bool hold_;
   bool first_token_ = false;
   bool forwarded_ = false;
-  std::vector<std::string> held_;
+  std::vector<std::pair<std::string, BodyFacts>> held_;
   std::optional<ApiError> error_;
 };
 

@@ -39,7 +39,8 @@ class ResponseSink {
   virtual net::awaitable<void> fail(const ApiError& error) = 0;
 
   // OpenAI-compatible upstreams: their SSE events and bodies pass through untouched.
-  virtual net::awaitable<void> relay_event(std::string_view raw_event) = 0;
+  // `facts` were read from the event's data when the provider checked it.
+  virtual net::awaitable<void> relay_event(std::string_view raw_event, const BodyFacts& facts) = 0;
   virtual net::awaitable<void> relay_done() = 0;
   // `facts` were read from `body` when the provider checked it.
   virtual net::awaitable<void> relay_body(int status, std::string& body, const BodyFacts& facts) = 0;

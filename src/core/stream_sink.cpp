@@ -2,7 +2,6 @@
 
 #include <boost/asio/this_coro.hpp>
 
-#include "core/relay_scan.hpp"
 
 namespace sb::core {
 
@@ -90,10 +89,11 @@ net::awaitable<void> StreamSink::fail(const ApiError& error) {
   co_await out_.end_stream();
 }
 
-net::awaitable<void> StreamSink::relay_event(std::string_view raw_event) {
+net::awaitable<void> StreamSink::relay_event(std::string_view raw_event, const BodyFacts& facts) {
   note_chunk();
   if (capture) capture->add_relayed_event(raw_event);
-  scan_relayed(raw_event, outcome.finish_reason, outcome.usage);
+  if (!facts.finish_reason.empty()) outcome.finish_reason = facts.finish_reason;
+  if (facts.usage) outcome.usage = facts.usage;
   if (!outcome.first_token) {
     // The first event carrying content or a tool call marks the first token (cheap scan, no JSON parse).
     const auto c = raw_event.find("\"content\":\"");

@@ -21,7 +21,7 @@ class StreamSink final : public ResponseSink {
   net::awaitable<void> finish(std::string_view reason) override;
   net::awaitable<void> usage(const Usage& usage) override;
   net::awaitable<void> fail(const ApiError& error) override;
-  net::awaitable<void> relay_event(std::string_view raw_event) override;
+  net::awaitable<void> relay_event(std::string_view raw_event, const BodyFacts& facts) override;
   net::awaitable<void> relay_done() override;
   net::awaitable<void> relay_body(int status, std::string& body, const BodyFacts& facts) override;
   [[nodiscard]] bool committed() const override { return out_.head_sent(); }

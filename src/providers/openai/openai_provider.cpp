@@ -81,14 +81,15 @@ core::net::awaitable<void> OpenAIProvider::chat(const core::RequestContext& ctx,
 
 // An event's data that must not be relayed: an in-stream error from the upstream, or bytes that are not a JSON
 // object (never pass a broken event on: a client SDK would choke on it).
-std::optional<core::ApiError> OpenAIProvider::check_event(std::string_view data) const {
+std::optional<core::ApiError> OpenAIProvider::check_event(std::string_view data, core::BodyFacts& facts) const {
   if (data.starts_with("{\"error\"")) {
     std::error_code ec;
     const auto v = json::parse(data, ec);
     if (!ec && v.is_object() && v.get_object().contains("error"))
       return map_upstream_status(500, data, {}, cfg_.name, cfg_.secrets);
   }
-  if (!openai::is_json_object(data))
+  facts = {};
+  if (!openai::is_json_object(data, 64, &facts))
     return core::ApiError::upstream_error("The upstream sent a malformed stream event.");
   return std::nullopt;
 }
@@ -96,6 +97,7 @@ std::optional<core::ApiError> OpenAIProvider::check_event(std::string_view data)
 core::net::awaitable<void> OpenAIProvider::relay_stream(http::UpstreamCall& call, core::ResponseSink& sink) {
   http::SseParser parser;
   http::SseEvent ev;
+  core::BodyFacts facts;  // the finish reason and usage of the event being relayed, read while it is checked
   std::string bytes;  // one read; the parser borrows it, each event is relayed straight from it
   std::optional<core::ApiError> in_stream_error;
   bool done = false;
@@ -120,8 +122,8 @@ core::net::awaitable<void> OpenAIProvider::relay_stream(http::UpstreamCall& call
         done = true;
         continue;
       }
-      in_stream_error = check_event(ev.data);
-      if (!in_stream_error) co_await sink.relay_event(ev.raw);
+      in_stream_error = check_event(ev.data, facts);
+      if (!in_stream_error) co_await sink.relay_event(ev.raw, facts);
     }
     if (done) co_await sink.relay_done();
     if (drained && parser.oversized() && !in_stream_error)

@@ -30,7 +30,7 @@ class OpenAIProvider final : public core::Provider {
 
  private:
   core::net::awaitable<void> relay_stream(http::UpstreamCall& call, core::ResponseSink& sink);
-  [[nodiscard]] std::optional<core::ApiError> check_event(std::string_view data) const;
+  [[nodiscard]] std::optional<core::ApiError> check_event(std::string_view data, core::BodyFacts& facts) const;
 
   OpenAIConfig cfg_;
   std::optional<http::Origin> origin_;

@@ -2,11 +2,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iterator>
 #include <string>
 
-#include "core/relay_scan.hpp"
+#include <boost/json.hpp>
+
+#include "http/sse.hpp"
 #include "openai/json_text.hpp"
 #include "support/fixtures.hpp"
 
@@ -78,7 +81,48 @@ TEST(IsJsonObject, KeysWithEscapesAndMissingFactsAreHandled) {
   EXPECT_FALSE(is_json_object(R"({"finish_reason":"stop","usage":{"prompt_tokens":1})", 64, &h)) << "cut";
 }
 
-TEST(IsJsonObject, FactsAgreeWithTheRelayScanOnEveryRecordedBody) {
+// What a full parse (Boost.JSON's DOM) says the facts of `text` are: the first non-null finish_reason string found
+// walking the document in order, and the top-level usage object's counts.
+void dom_facts(const std::string& text, std::string& finish, std::optional<core::Usage>& usage) {
+  const auto doc = boost::json::parse(text);
+  std::function<void(const boost::json::value&)> walk = [&](const boost::json::value& v) {
+    if (v.is_object()) {
+      for (const auto& [k, x] : v.get_object()) {
+        if (k == "finish_reason" && x.is_string() && finish.empty()) finish = std::string(x.get_string());
+        walk(x);
+      }
+    } else if (v.is_array()) {
+      for (const auto& x : v.get_array()) walk(x);
+    }
+  };
+  walk(doc);
+  const auto* u = doc.as_object().if_contains("usage");
+  if (u == nullptr || !u->is_object()) return;
+  core::Usage out;
+  auto count = [&](const char* k) -> std::int64_t {
+    const auto* n = u->get_object().if_contains(k);
+    return n == nullptr ? 0 : n->is_int64() ? n->get_int64() : n->is_uint64() ? static_cast<std::int64_t>(n->get_uint64()) : 0;
+  };
+  out.prompt_tokens = count("prompt_tokens");
+  out.completion_tokens = count("completion_tokens");
+  out.total_tokens = count("total_tokens");
+  usage = out;
+}
+
+void expect_same_facts(const core::BodyFacts& f, const std::string& text, const std::string& what) {
+  std::string finish;
+  std::optional<core::Usage> usage;
+  dom_facts(text, finish, usage);
+  EXPECT_EQ(f.finish_reason, finish) << what;
+  ASSERT_EQ(f.usage.has_value(), usage.has_value()) << what;
+  if (usage) {
+    EXPECT_EQ(f.usage->prompt_tokens, usage->prompt_tokens) << what;
+    EXPECT_EQ(f.usage->completion_tokens, usage->completion_tokens) << what;
+    EXPECT_EQ(f.usage->total_tokens, usage->total_tokens) << what;
+  }
+}
+
+TEST(IsJsonObject, FactsAgreeWithAFullParseOnEveryRecordedBody) {
   int checked = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(test::fixtures_dir() / "openai")) {
     const auto name = e.path().filename().string();
@@ -88,20 +132,44 @@ TEST(IsJsonObject, FactsAgreeWithTheRelayScanOnEveryRecordedBody) {
     const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     core::BodyFacts f;
     ASSERT_TRUE(is_json_object(body, 64, &f)) << name;
-    std::string finish;
-    std::optional<core::Usage> usage;
-    core::scan_relayed(body, finish, usage);
-    EXPECT_EQ(f.finish_reason, finish) << name;
-    ASSERT_EQ(f.usage.has_value(), usage.has_value()) << name;
-    if (usage) {
-      EXPECT_EQ(f.usage->prompt_tokens, usage->prompt_tokens) << name;
-      EXPECT_EQ(f.usage->completion_tokens, usage->completion_tokens) << name;
-      EXPECT_EQ(f.usage->total_tokens, usage->total_tokens) << name;
-    }
+    expect_same_facts(f, body, name);
     EXPECT_FALSE(f.finish_reason.empty()) << name;
     ++checked;
   }
   EXPECT_GE(checked, 5);
+}
+
+// The facts of every event of the recorded streams (where a relayed stream's finish reason and usage come from).
+TEST(IsJsonObject, FactsAgreeWithAFullParseOnEveryRecordedStreamEvent) {
+  int events = 0, finishes = 0, usages = 0;
+  for (const auto& f : test::list_fixtures("openai/stream", ".sse")) {
+    http::SseParser parser;
+    http::SseEvent ev;
+    const std::string bytes = test::read_fixture(f);
+    parser.push(bytes);
+    while (parser.next(ev)) {
+      if (!ev.has_data || ev.data == "[DONE]") continue;
+      const std::string data(ev.data);
+      core::BodyFacts facts;
+      ASSERT_TRUE(is_json_object(data, 64, &facts)) << f << ": " << data;
+      expect_same_facts(facts, data, f + ": " + data);
+      ++events;
+      finishes += facts.finish_reason.empty() ? 0 : 1;
+      usages += facts.usage ? 1 : 0;
+    }
+  }
+  EXPECT_GE(events, 50);
+  EXPECT_GE(finishes, 4) << "every recorded stream ends with a finish reason";
+  EXPECT_GE(usages, 3) << "the include_usage recordings carry a usage event";
+}
+
+TEST(IsJsonObject, FactsIgnoreLookAlikesInsideStrings) {
+  core::BodyFacts f;
+  ASSERT_TRUE(is_json_object(
+      R"({"choices":[{"index":0,"delta":{"content":"\"finish_reason\":\"x\", \"usage\":{}"},"finish_reason":null}],"usage":null})",
+      64, &f));
+  EXPECT_TRUE(f.finish_reason.empty()) << "text inside content never counts";
+  EXPECT_FALSE(f.usage);
 }
 
 }  // namespace
