@@ -338,6 +338,13 @@ std::size_t ChunkedDecoder::feed(std::string_view in, std::string& body, Status&
   };
   while (i < n) {
     const char c = in[i];
+    // The byte a line end needs here (its CR or LF), then `next`.
+    auto expect = [&](char want, State next) {
+      if (c != want) return false;
+      state_ = next;
+      ++i;
+      return true;
+    };
     switch (state_) {
       case State::size: {
         if (const int h = hex_value(c); h >= 0) {
@@ -351,7 +358,6 @@ std::size_t ChunkedDecoder::feed(std::string_view in, std::string& body, Status&
           state_ = State::ext_pre_name;
         } else if (c == ' ' || c == '\t') {
           state_ = State::ext_size_ws;  // only whitespace, then ';'
-
         } else if (c == '\r') {
           state_ = State::size_lf;
         } else {
@@ -374,10 +380,8 @@ std::size_t ChunkedDecoder::feed(std::string_view in, std::string& body, Status&
         ++i;
         break;
       case State::size_lf:
-        if (c != '\n') return stop(Status::malformed);
-        ++i;
+        if (!expect('\n', size_ == 0 ? State::trailer_start : State::data)) return stop(Status::malformed);
         digits_ = 0;
-        state_ = size_ == 0 ? State::trailer_start : State::data;
         break;
       case State::data: {
         const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(size_, n - i));
@@ -388,14 +392,10 @@ std::size_t ChunkedDecoder::feed(std::string_view in, std::string& body, Status&
         break;
       }
       case State::data_cr:
-        if (c != '\r') return stop(Status::malformed);
-        state_ = State::data_lf;
-        ++i;
+        if (!expect('\r', State::data_lf)) return stop(Status::malformed);
         break;
       case State::data_lf:
-        if (c != '\n') return stop(Status::malformed);
-        state_ = State::size;
-        ++i;
+        if (!expect('\n', State::size)) return stop(Status::malformed);
         break;
       case State::trailer_start:  // trailer fields (name ":" value): checked like header fields, then dropped
         if (c == '\r') {
@@ -425,15 +425,10 @@ std::size_t ChunkedDecoder::feed(std::string_view in, std::string& body, Status&
         ++i;
         break;
       case State::trailer_lf:
-        if (c != '\n') return stop(Status::malformed);
-        state_ = State::trailer_start;
-        ++i;
+        if (!expect('\n', State::trailer_start)) return stop(Status::malformed);
         break;
       case State::end_lf:
-        if (c != '\n') return stop(Status::malformed);
-        state_ = State::done;
-        ++i;
-        return stop(Status::done);
+        return stop(expect('\n', State::done) ? Status::done : Status::malformed);
       case State::done:
         return stop(Status::done);
     }
