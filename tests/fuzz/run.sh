@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_http_server fuzz_chat_request fuzz_sse fuzz_eventstream fuzz_sigv4 fuzz_config)
+[[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_http_server fuzz_response fuzz_chat_request fuzz_sse fuzz_eventstream fuzz_sigv4 fuzz_config)
 build=${FUZZ_BUILD:-build/fuzz}
 out=${FUZZ_OUT:-/tmp/switchboard-fuzz}
 jobs=${JOBS:-2}

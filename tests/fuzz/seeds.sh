@@ -7,7 +7,7 @@ out=${1:?usage: seeds.sh DIR [FIXTURES]}
 here=$(cd "$(dirname "$0")" && pwd)
 fx=${2:-$here/../../../shared/fixtures}
 [[ -d $fx ]] || { echo "seeds.sh: fixtures not found at $fx" >&2; exit 2; }
-mkdir -p "$out"/{fuzz_http_server,fuzz_chat_request,fuzz_sse,fuzz_eventstream,fuzz_sigv4,fuzz_config}
+mkdir -p "$out"/{fuzz_http_server,fuzz_response,fuzz_chat_request,fuzz_sse,fuzz_eventstream,fuzz_sigv4,fuzz_config}
 
 n=0
 seed() {  # seed TARGET < bytes
@@ -53,6 +53,17 @@ PY
 for f in "$fx"/openai/stream/*.sse "$fx"/openai/tools/*.sse "$fx"/anthropic/stream/*; do
   [[ -f $f && $f != *.meta.json ]] || continue
   { printf '\x07'; cat "$f"; } | seed fuzz_sse
+done
+
+# Upstream responses (first byte: how the fuzzer cuts them): the recorded bodies and streams with the heads an
+# upstream sends (length, chunks, the connection's end), and interim answers before them.
+for f in "$fx"/openai/nonstream/*.json "$fx"/openai/stream/*.sse; do
+  [[ -f $f && $f != *.meta.json ]] || continue
+  size=$(wc -c < "$f")
+  { printf '\x05HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n' "$size"; cat "$f"; } | seed fuzz_response
+  { printf '\x0bHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x;x=y\r\n' "$size"; cat "$f"
+    printf '\r\n0\r\nT: v\r\n\r\n'; } | seed fuzz_response
+  { printf '\x03HTTP/1.0 200 OK\r\n\r\n'; cat "$f"; } | seed fuzz_response
 done
 
 # Event streams: Bedrock recordings and the official vectors.
