@@ -18,12 +18,15 @@ struct WholeRequest {
   bool complete = false;  // head and body all there and well-formed
   http::RequestHead head;
   std::string body;
+  std::size_t head_bytes = 0;  // the head's size, blank line included
+  std::size_t used = 0;        // bytes of the input the request takes (leading empty lines, head, body)
 };
 
 // Parses the first request in `wire`: leading empty lines skipped, the head, then the body it announces.
 inline WholeRequest parse_whole_request(std::string_view wire, http::HeadLimits limits = {},
                                         std::size_t max_body = 1 << 20) {
   WholeRequest out;
+  const std::size_t total = wire.size();
   while (wire.starts_with("\r\n")) wire.remove_prefix(2);
   std::size_t scanned = 0;
   const std::size_t end = http::find_head_end(wire, scanned);
@@ -33,16 +36,19 @@ inline WholeRequest parse_whole_request(std::string_view wire, http::HeadLimits 
   }
   out.head_error = http::parse_request_head(wire.substr(0, end), limits, out.head);
   if (out.head_error != http::HeadError::none) return out;
+  out.head_bytes = end;
   const auto rest = wire.substr(end);
+  const std::size_t before_body = total - rest.size();
   if (out.head.chunked) {
     http::ChunkedDecoder d(max_body, 16 * 1024);
     auto st = http::ChunkedDecoder::Status::more;
-    d.feed(rest, out.body, st);
+    out.used = before_body + d.feed(rest, out.body, st);
     out.complete = st == http::ChunkedDecoder::Status::done;
   } else {
     const auto len = out.head.content_length.value_or(0);
     out.complete = rest.size() >= len;
     if (out.complete) out.body = std::string(rest.substr(0, len));
+    out.used = before_body + static_cast<std::size_t>(len);
   }
   return out;
 }
