@@ -1,6 +1,5 @@
 #include "core/collect_sink.hpp"
 
-
 namespace sb::core {
 
 CollectSink::CollectSink(std::string id, std::int64_t created, std::string model) {

@@ -2,7 +2,6 @@
 
 #include <boost/asio/this_coro.hpp>
 
-
 namespace sb::core {
 
 constexpr auto as_tuple = net::as_tuple(net::use_awaitable);

@@ -153,8 +153,10 @@ std::string serialize_head(const UpstreamRequest& req, std::string_view host) {
   return head;
 }
 
-// No CR, LF or NUL: nothing that could end a header line early. Eight bytes at a time: a word with no byte
-// below 0x0e cannot hold one.
+// CR, LF or NUL: what could end a header line early.
+bool breaks_line(char c) { return c == '\r' || c == '\n' || c == '\0'; }
+
+// None of breaks_line's bytes in `s`. Eight bytes at a time: a word with no byte below 0x0e cannot hold one.
 bool line_safe(std::string_view s) {
   constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
   std::size_t i = 0;
@@ -164,26 +166,12 @@ bool line_safe(std::string_view s) {
     if (((x - kOnes * 0x0e) & ~x & kHigh) != 0) break;
   }
   for (; i < s.size(); ++i)
-    if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0') return false;
-  return true;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    if (x != y && std::tolower(x) != std::tolower(y)) return false;
-  }
+    if (breaks_line(s[i])) return false;
   return true;
 }
 
 constexpr std::size_t kMaxResponseHead = 64 * 1024;
 constexpr std::size_t kMaxResponseFields = 256;
-
-std::string_view buffered(const beast::flat_buffer& b) {
-  const auto d = b.data();
-  return {static_cast<const char*>(d.data()), d.size()};
-}
 
 // How much to read at once: what the connection's buffer has room for, at least its usual size.
 std::size_t read_room(const beast::flat_buffer& b) {
@@ -206,7 +194,8 @@ std::pair<std::size_t, std::size_t> UpstreamRequest::find(std::string_view name)
   const std::string_view all(fields_);
   for (std::size_t pos = 0; pos < all.size();) {
     const std::size_t eol = all.find('\n', pos);  // every line ends in "\r\n" (set() makes them)
-    if (eol - pos > name.size() && all[pos + name.size()] == ':' && iequals(all.substr(pos, name.size()), name))
+    if (eol - pos > name.size() && all[pos + name.size()] == ':' &&
+        ascii_iequals(all.substr(pos, name.size()), name))
       return {pos, eol + 1 - pos};
     pos = eol + 1;
   }
@@ -214,8 +203,8 @@ std::pair<std::size_t, std::size_t> UpstreamRequest::find(std::string_view name)
 }
 
 void UpstreamRequest::add(std::string_view name, std::string_view value) {
-  if (iequals(name, "host") || iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
-      iequals(name, "connection"))
+  if (ascii_iequals(name, "host") || ascii_iequals(name, "content-length") ||
+      ascii_iequals(name, "transfer-encoding") || ascii_iequals(name, "connection"))
     return;  // framing: start() writes these
   if (fields_.capacity() < 256) fields_.reserve(256);  // a typical request's fields in one allocation
   const std::size_t start = fields_.size();
@@ -230,7 +219,7 @@ void UpstreamRequest::add(std::string_view name, std::string_view value) {
   p += value.size();
   if (!line_safe(std::string_view(line, static_cast<std::size_t>(p - line)))) {
     for (char* q = line; q != p; ++q)
-      if (*q == '\r' || *q == '\n' || *q == '\0') *q = ' ';
+      if (breaks_line(*q)) *q = ' ';
   }
   p[0] = '\r';
   p[1] = '\n';

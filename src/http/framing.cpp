@@ -48,13 +48,6 @@ const char* scan(const char* p, const char* end, unsigned char cls) {
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
 
-bool iequals(std::string_view a, std::string_view lower_b) {
-  if (a.size() != lower_b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower_b[i]) return false;
-  return true;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -82,14 +75,16 @@ int hex_value(char c) {
 
 }  // namespace
 
+bool ascii_iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
 std::string_view MessageHead::header(std::string_view name) const {
-  for (const auto& f : fields) {
-    const auto n = view(f.name);
-    if (n.size() != name.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; i < n.size() && same; ++i) same = lower(n[i]) == lower(name[i]);
-    if (same) return view(f.value);
-  }
+  for (const auto& f : fields)
+    if (ascii_iequals(view(f.name), name)) return view(f.value);
   return {};
 }
 
@@ -162,7 +157,7 @@ HeadError parse_fields(const char* p, const char* end, std::size_t max_fields, M
     out.fields.push_back({name, span_of(base, v, ve)});
 
     const std::string_view nm = out.view(name), value(v, static_cast<std::size_t>(ve - v));
-    if (iequals(nm, "content-length")) {
+    if (ascii_iequals(nm, "content-length")) {
       if (value.empty() || value.size() > 18) return HeadError::malformed;
       std::uint64_t len = 0;
       for (const char c : value) {
@@ -171,27 +166,27 @@ HeadError parse_fields(const char* p, const char* end, std::size_t max_fields, M
       }
       if (out.content_length && *out.content_length != len) return HeadError::malformed;
       out.content_length = len;
-    } else if (iequals(nm, "transfer-encoding")) {
+    } else if (ascii_iequals(nm, "transfer-encoding")) {
       bool any = false;
       for_each_element(value, [&](std::string_view coding) {
         any = true;
-        f.last_chunked = iequals(coding, "chunked");
+        f.last_chunked = ascii_iequals(coding, "chunked");
         if (f.last_chunked)
           ++f.chunked;
         else
           f.other_coding = true;
       });
       if (!any) f.other_coding = true;  // a Transfer-Encoding that names no coding
-    } else if (iequals(nm, "connection")) {
+    } else if (ascii_iequals(nm, "connection")) {
       bool tokens = true;
       for_each_element(value, [&](std::string_view option) {
         for (const char c : option) tokens = tokens && is(c, kToken);
-        if (iequals(option, "close")) f.close = true;
-        if (iequals(option, "keep-alive")) f.keep_alive = true;
+        if (ascii_iequals(option, "close")) f.close = true;
+        if (ascii_iequals(option, "keep-alive")) f.keep_alive = true;
       });
       if (!tokens) return HeadError::malformed;
-    } else if (iequals(nm, "expect")) {
-      f.expect_continue = iequals(value, "100-continue");
+    } else if (ascii_iequals(nm, "expect")) {
+      f.expect_continue = ascii_iequals(value, "100-continue");
     }
   }
 }

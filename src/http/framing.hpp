@@ -13,6 +13,16 @@
 
 namespace sb::http {
 
+// ASCII case-insensitive equality (header names, tokens): no locale.
+bool ascii_iequals(std::string_view a, std::string_view b);
+
+// The readable bytes of an Asio/Beast buffer (e.g. beast::flat_buffer) as text.
+template <class Buffer>
+std::string_view buffered(const Buffer& b) {
+  const auto d = b.data();
+  return {static_cast<const char*>(d.data()), d.size()};
+}
+
 struct HeadLimits {
   std::size_t max_header_count = 100;
   std::size_t max_url_bytes = 8 * 1024;

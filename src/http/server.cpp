@@ -237,7 +237,9 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   }
 
   // How reading a request ended.
-  enum class Read { ok, closed, malformed, bad_coding, url_too_long, too_many_fields, headers_too_large, body_too_large };
+  enum class Read {
+    ok, closed, malformed, bad_coding, url_too_long, too_many_fields, headers_too_large, body_too_large
+  };
 
   // The answer to a request refused before it was handled (none for ok and closed).
   static std::optional<core::ApiError> refusal_for(Read r, const ServerLimits& lim) {
@@ -302,10 +304,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     }
   }
 
-  std::string_view buffered() const {
-    const auto d = buffer_.data();
-    return {static_cast<const char*>(d.data()), d.size()};
-  }
+  std::string_view buffered() const { return http::buffered(buffer_); }
 
   // Reads more of the request into buffer_; false when the client closed, on an error, or when the watchdog
   // closed the socket.
