@@ -2,144 +2,355 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
+#include <cstdint>
+#include <limits>
 
 namespace sb::openai {
 namespace json = boost::json;
 using core::ApiError;
 
-const json::array& ChatRequest::messages() const {
-  return body.at("messages").get_array();
-}
-
-bool ChatRequest::has_tools() const {
-  const auto* tools = body.if_contains("tools");
-  return tools != nullptr && tools->is_array() && !tools->get_array().empty();
-}
-
 namespace {
 
-const char* kind_of(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null:
+constexpr std::size_t kNoDepth = 0;
+
+// The kind of a JSON value as the errors name it; `absent` when a field is not there.
+enum class Kind : std::uint8_t { absent, null, boolean, number, string, array, object };
+
+const char* kind_name(Kind k) {
+  switch (k) {
+    case Kind::null:
       return "null";
-    case json::kind::bool_:
+    case Kind::boolean:
       return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_:
+    case Kind::number:
       return "a number";
-    case json::kind::string:
+    case Kind::string:
       return "a string";
-    case json::kind::array:
+    case Kind::array:
       return "an array";
-    case json::kind::object:
+    case Kind::object:
       return "an object";
+    case Kind::absent:
+      break;
   }
   return "unknown";
 }
 
-ApiError wrong_type(const std::string& param, const char* expected, const json::value& got) {
+ApiError wrong_type(const std::string& param, const char* expected, Kind got) {
   return ApiError::invalid_type(
-      param, "Invalid type for '" + param + "': expected " + expected + ", but got " + kind_of(got) + ".");
+      param, "Invalid type for '" + param + "': expected " + expected + ", but got " + kind_name(got) + ".");
 }
 
-// Takes an optional string field out of the body (extension fields are not forwarded).
-std::optional<ApiError> take_string(json::object& body, std::string_view key, std::optional<std::string>& out,
-                                    bool remove) {
-  auto it = body.find(key);
-  if (it == body.end()) return std::nullopt;
-  if (it->value().is_null()) {
-    if (remove) body.erase(it);
-    return std::nullopt;
+// One validating pass over the body without building a tree (Boost.JSON's basic_parser checks grammar, UTF-8 and
+// depth; this handler notes what the checks below need). Where a key appears twice the last one counts, as in a
+// Boost.JSON tree.
+struct RequestScan {
+  // What the value being read is, as far as the request's checks care.
+  enum class Slot : std::uint8_t {
+    none, provider, session_id, model, messages, stream, stream_options, tools, include_usage, role, content, message
+  };
+  // The first thing wrong with an element of `messages`, in the order the checks run.
+  struct MessageFault {
+    enum class What : std::uint8_t { not_object, no_role, role_type, content_type } what;
+    std::size_t index;
+    Kind got;
+  };
+
+  Kind root = Kind::absent;
+  Kind provider = Kind::absent, session_id = Kind::absent, model = Kind::absent, messages = Kind::absent,
+       stream = Kind::absent, stream_options = Kind::absent, tools = Kind::absent, include_usage = Kind::absent;
+  std::string provider_text, session_text, model_text;
+  bool stream_value = false, include_usage_value = false;
+  std::size_t message_count = 0;  // elements of the last `messages` array
+  std::optional<MessageFault> fault;
+  Kind role = Kind::absent, content = Kind::absent;  // of the message being read
+
+  std::size_t depth = 0;                  // open objects and arrays; the body's object is depth 1
+  std::size_t messages_depth = kNoDepth;  // the depth of the elements of the open `messages` array
+  std::size_t message_depth = kNoDepth;   // the depth of the fields of the open message object
+  std::size_t options_depth = kNoDepth;   // the depth of the fields of the open `stream_options` object
+  Slot slot = Slot::none;                 // what the value after the last key is
+  Slot string_slot = Slot::none;          // the slot of the string being read (it may come in parts)
+  bool in_string = false;
+  std::string key_parts, text;
+
+  void key(std::string_view k) {
+    slot = Slot::none;
+    if (depth == 1) {
+      if (k == "messages") slot = Slot::messages;
+      else if (k == "model") slot = Slot::model;
+      else if (k == "stream") slot = Slot::stream;
+      else if (k == "stream_options") slot = Slot::stream_options;
+      else if (k == "tools") slot = Slot::tools;
+      else if (k == "provider") slot = Slot::provider;
+      else if (k == "session_id") slot = Slot::session_id;
+    } else if (depth == message_depth) {
+      if (k == "role") slot = Slot::role;
+      else if (k == "content") slot = Slot::content;
+    } else if (depth == options_depth) {
+      if (k == "include_usage") slot = Slot::include_usage;
+    }
   }
-  if (!it->value().is_string()) return wrong_type(std::string(key), "a string", it->value());
-  out = std::string(it->value().get_string());
-  if (remove) body.erase(it);
+
+  // A value of kind `k` begins here (containers) or is complete (scalars): notes its kind where it matters and
+  // returns its slot.
+  Slot value(Kind k) {
+    const Slot s = slot;
+    slot = Slot::none;
+    if (depth == 0) {
+      root = k;
+      return Slot::none;
+    }
+    if (depth == messages_depth) {  // an element of `messages`
+      const std::size_t index = message_count++;
+      if (k == Kind::object) return Slot::message;
+      if (!fault) fault = MessageFault{MessageFault::What::not_object, index, k};
+      return Slot::none;
+    }
+    switch (s) {
+      case Slot::provider: provider = k; break;
+      case Slot::session_id: session_id = k; break;
+      case Slot::model: model = k; break;
+      case Slot::messages: messages = k; break;
+      case Slot::stream: stream = k; break;
+      case Slot::stream_options: stream_options = k; break;
+      case Slot::tools: tools = k; break;
+      case Slot::include_usage: include_usage = k; break;
+      case Slot::role: role = k; break;
+      case Slot::content: content = k; break;
+      case Slot::none:
+      case Slot::message: break;
+    }
+    return s;
+  }
+
+  void end_message() {
+    if (fault) return;
+    const std::size_t index = message_count - 1;
+    if (role == Kind::absent) {
+      fault = MessageFault{MessageFault::What::no_role, index, role};
+    } else if (role != Kind::string) {
+      fault = MessageFault{MessageFault::What::role_type, index, role};
+    } else if (content != Kind::absent && content != Kind::string && content != Kind::array && content != Kind::null) {
+      fault = MessageFault{MessageFault::What::content_type, index, content};
+    }
+  }
+
+  void string_begins() {
+    if (in_string) return;
+    in_string = true;
+    string_slot = value(Kind::string);
+    text.clear();
+  }
+  bool keeps_text() const {
+    return string_slot == Slot::provider || string_slot == Slot::session_id || string_slot == Slot::model;
+  }
+
+  // ---- basic_parser's handler interface ----
+  using ec_t = boost::json::error_code;
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+  bool on_document_begin(ec_t&) { return true; }
+  bool on_document_end(ec_t&) { return true; }
+  bool on_object_begin(ec_t&) {
+    const Slot s = value(Kind::object);
+    ++depth;
+    if (s == Slot::message) {
+      message_depth = depth;
+      role = content = Kind::absent;
+    } else if (s == Slot::stream_options) {
+      options_depth = depth;
+      include_usage = Kind::absent;
+    }
+    return true;
+  }
+  bool on_object_end(std::size_t, ec_t&) {
+    if (depth == message_depth) {
+      end_message();
+      message_depth = kNoDepth;
+    } else if (depth == options_depth) {
+      options_depth = kNoDepth;
+    }
+    --depth;
+    return true;
+  }
+  bool on_array_begin(ec_t&) {
+    const Slot s = value(Kind::array);
+    ++depth;
+    if (s == Slot::messages) {  // a later `messages` replaces an earlier one
+      messages_depth = depth;
+      message_count = 0;
+      fault.reset();
+    }
+    return true;
+  }
+  bool on_array_end(std::size_t, ec_t&) {
+    if (depth == messages_depth) messages_depth = kNoDepth;
+    --depth;
+    return true;
+  }
+  bool on_key_part(std::string_view part, std::size_t, ec_t&) {
+    key_parts.append(part);
+    return true;
+  }
+  bool on_key(std::string_view k, std::size_t, ec_t&) {
+    if (key_parts.empty()) {
+      key(k);
+    } else {
+      key_parts.append(k);
+      key(key_parts);
+      key_parts.clear();
+    }
+    return true;
+  }
+  bool on_string_part(std::string_view part, std::size_t, ec_t&) {
+    string_begins();
+    if (keeps_text()) text.append(part);
+    return true;
+  }
+  bool on_string(std::string_view s, std::size_t, ec_t&) {
+    string_begins();
+    in_string = false;
+    if (!keeps_text()) return true;
+    text.append(s);
+    (string_slot == Slot::provider ? provider_text : string_slot == Slot::session_id ? session_text : model_text) =
+        text;
+    return true;
+  }
+  bool on_number_part(std::string_view, ec_t&) { return true; }
+  bool on_int64(std::int64_t, std::string_view, ec_t&) {
+    value(Kind::number);
+    return true;
+  }
+  bool on_uint64(std::uint64_t, std::string_view, ec_t&) {
+    value(Kind::number);
+    return true;
+  }
+  bool on_double(double, std::string_view, ec_t&) {
+    value(Kind::number);
+    return true;
+  }
+  bool on_bool(bool b, ec_t&) {
+    const Slot s = value(Kind::boolean);
+    if (s == Slot::stream) stream_value = b;
+    if (s == Slot::include_usage) include_usage_value = b;
+    return true;
+  }
+  bool on_null(ec_t&) {
+    value(Kind::null);
+    return true;
+  }
+  bool on_comment_part(std::string_view, ec_t&) { return true; }
+  bool on_comment(std::string_view, ec_t&) { return true; }
+};
+
+// An optional string field: absent or null is no value.
+std::optional<ApiError> string_field(const char* name, Kind kind, std::string& text, std::optional<std::string>& out) {
+  if (kind == Kind::absent || kind == Kind::null) return std::nullopt;
+  if (kind != Kind::string) return wrong_type(name, "a string", kind);
+  out = std::move(text);
   return std::nullopt;
 }
 
-std::optional<ApiError> validate_messages(const json::object& body, const ParseLimits& limits) {
-  const auto* messages = body.if_contains("messages");
-  if (messages == nullptr || messages->is_null()) return ApiError::missing_parameter("messages");
-  if (!messages->is_array()) return wrong_type("messages", "an array", *messages);
-  const auto& arr = messages->get_array();
-  if (arr.empty())
+std::optional<ApiError> messages_error(const RequestScan& scan, const ParseLimits& limits) {
+  using What = RequestScan::MessageFault::What;
+  if (scan.messages == Kind::absent || scan.messages == Kind::null) return ApiError::missing_parameter("messages");
+  if (scan.messages != Kind::array) return wrong_type("messages", "an array", scan.messages);
+  if (scan.message_count == 0)
     return ApiError::invalid_type("messages", "Invalid 'messages': empty array. Expected at least one message.");
-  if (arr.size() > limits.max_messages)
+  if (scan.message_count > limits.max_messages)
     return ApiError::invalid_type(
         "messages", "Too many messages: at most " + std::to_string(limits.max_messages) + " are accepted.");
-  for (std::size_t i = 0; i < arr.size(); ++i) {
-    const std::string where = "messages[" + std::to_string(i) + "]";
-    if (!arr[i].is_object()) return wrong_type(where, "an object", arr[i]);
-    const auto& msg = arr[i].get_object();
-    const auto* role = msg.if_contains("role");
-    if (role == nullptr) return ApiError::missing_parameter(where + ".role");
-    if (!role->is_string()) return wrong_type(where + ".role", "a string", *role);
-    if (const auto* content = msg.if_contains("content");
-        content != nullptr && !content->is_string() && !content->is_array() && !content->is_null())
-      return wrong_type(where + ".content", "a string or an array", *content);
+  if (!scan.fault) return std::nullopt;
+  const auto& f = *scan.fault;
+  const std::string where = "messages[" + std::to_string(f.index) + "]";
+  switch (f.what) {
+    case What::not_object:
+      return wrong_type(where, "an object", f.got);
+    case What::no_role:
+      return ApiError::missing_parameter(where + ".role");
+    case What::role_type:
+      return wrong_type(where + ".role", "a string", f.got);
+    case What::content_type:
+      return wrong_type(where + ".content", "a string or an array", f.got);
   }
   return std::nullopt;
 }
 
 }  // namespace
 
+const json::object& ChatRequest::body() const {
+  if (!body_) {
+    // Room for the tree of a typical request in the first block (strings are copied out of the body).
+    arena_ = std::make_unique<json::monotonic_resource>(std::max<std::size_t>(1024, raw.size() + raw.size() / 2));
+    json::parse_options opts;
+    opts.max_depth = std::numeric_limits<std::size_t>::max();  // parse_chat_request checked it against its limit
+    json::value root = json::parse(raw, json::storage_ptr(arena_.get()), opts);
+    // Move-constructed (a JSON container keeps the memory resource it was made with: assigning would copy it out).
+    body_.emplace(std::move(root.get_object()));
+    if (extensions_removed) {
+      body_->erase("provider");
+      body_->erase("session_id");
+    }
+  }
+  return *body_;
+}
+
+const json::array& ChatRequest::messages() const { return body().at("messages").get_array(); }
+
+bool ChatRequest::has_tools() const {
+  const auto* tools = body().if_contains("tools");
+  return tools != nullptr && tools->is_array() && !tools->get_array().empty();
+}
+
 core::Expected<ChatRequest> parse_chat_request(std::string_view body, const ParseLimits& limits) {
   json::parse_options opts;
   opts.max_depth = limits.max_depth;
-  std::error_code ec;
-  // Room for the tree of a typical request in the first block (strings are copied out of the body).
-  auto arena = std::make_unique<json::monotonic_resource>(std::max<std::size_t>(1024, body.size() + body.size() / 2));
-  json::value root = json::parse(body, ec, json::storage_ptr(arena.get()), opts);
-  if (ec) {
-    if (ec == json::error::too_deep)
-      return ApiError::invalid_json("The request body nests JSON deeper than " + std::to_string(limits.max_depth) +
-                                    " levels.");
+  json::basic_parser<RequestScan> parser(opts);
+  json::error_code ec;
+  const std::size_t used = parser.write_some(false, body.data(), body.size(), ec);
+  if (ec == json::error::too_deep)
+    return ApiError::invalid_json("The request body nests JSON deeper than " + std::to_string(limits.max_depth) +
+                                  " levels.");
+  if (ec || used != body.size() || !parser.done())
     return ApiError::invalid_json(
         "We could not parse the JSON body of your request. (HINT: This likely means you "
         "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)");
-  }
-  if (!root.is_object()) return ApiError::invalid_json("The request body must be a JSON object.");
+  auto& scan = parser.handler();
+  if (scan.root != Kind::object) return ApiError::invalid_json("The request body must be a JSON object.");
 
-  // Move-constructed (a JSON container keeps the memory resource it was made with: assigning would copy it out).
-  ChatRequest req{.arena = std::move(arena),
-                  .body = json::object(std::move(root.get_object())),
-                  .raw = body,
-                  .extensions_removed = false,
-                  .model = std::nullopt,
-                  .stream = false,
-                  .include_usage = false,
-                  .provider = std::nullopt,
-                  .session_id = std::nullopt};
-  auto& b = req.body;
-  const std::size_t fields = b.size();
-  if (auto err = take_string(b, "provider", req.provider, true)) return *err;
-  if (auto err = take_string(b, "session_id", req.session_id, true)) return *err;
-  req.extensions_removed = b.size() != fields;
-  if (auto err = take_string(b, "model", req.model, false)) return *err;
-  if (auto err = validate_messages(b, limits)) return *err;
-
-  if (const auto* s = b.if_contains("stream"); s != nullptr && !s->is_null()) {
-    if (!s->is_bool()) return wrong_type("stream", "a boolean", *s);
-    req.stream = s->get_bool();
+  ChatRequest req;
+  req.raw = body;
+  req.extensions_removed = scan.provider != Kind::absent || scan.session_id != Kind::absent;
+  if (auto err = string_field("provider", scan.provider, scan.provider_text, req.provider)) return *err;
+  if (auto err = string_field("session_id", scan.session_id, scan.session_text, req.session_id)) return *err;
+  if (auto err = string_field("model", scan.model, scan.model_text, req.model)) return *err;
+  if (auto err = messages_error(scan, limits)) return *err;
+  if (scan.stream != Kind::absent && scan.stream != Kind::null) {
+    if (scan.stream != Kind::boolean) return wrong_type("stream", "a boolean", scan.stream);
+    req.stream = scan.stream_value;
   }
-  if (const auto* so = b.if_contains("stream_options"); so != nullptr && !so->is_null()) {
-    if (!so->is_object()) return wrong_type("stream_options", "an object", *so);
-    if (const auto* iu = so->get_object().if_contains("include_usage"); iu != nullptr && !iu->is_null()) {
-      if (!iu->is_bool()) return wrong_type("stream_options.include_usage", "a boolean", *iu);
-      req.include_usage = iu->get_bool();
+  if (scan.stream_options != Kind::absent && scan.stream_options != Kind::null) {
+    if (scan.stream_options != Kind::object) return wrong_type("stream_options", "an object", scan.stream_options);
+    if (scan.include_usage != Kind::absent && scan.include_usage != Kind::null) {
+      if (scan.include_usage != Kind::boolean)
+        return wrong_type("stream_options.include_usage", "a boolean", scan.include_usage);
+      req.include_usage = scan.include_usage_value;
     }
   }
-  if (const auto* tools = b.if_contains("tools"); tools != nullptr && !tools->is_null() && !tools->is_array())
-    return wrong_type("tools", "an array", *tools);
+  if (scan.tools != Kind::absent && scan.tools != Kind::null && scan.tools != Kind::array)
+    return wrong_type("tools", "an array", scan.tools);
   return req;
 }
 
 std::string forward_body(const ChatRequest& req, std::string_view model) {
   // Unchanged requests go upstream byte for byte: numbers and formatting exactly as the client wrote them.
   if (req.model && *req.model == model)
-    return req.extensions_removed ? json::serialize(req.body) : std::string(req.raw);
-  json::object copy = req.body;
+    return req.extensions_removed ? json::serialize(req.body()) : std::string(req.raw);
+  json::object copy = req.body();
   copy["model"] = model;
   return json::serialize(copy);
 }

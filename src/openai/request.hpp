@@ -12,21 +12,25 @@
 namespace sb::openai {
 
 struct ChatRequest {
-  // Holds every node of `body` (declared first, so it outlives it): one block or two per request instead of an
-  // allocation per node, and nothing to free node by node (a monotonic resource's deallocation is a no-op, so
-  // Boost.JSON skips walking the tree). Everything made from `body` by copy shares it: keep such copies local.
-  std::unique_ptr<boost::json::monotonic_resource> arena;
-  boost::json::object body;  // the request, minus the extension fields
-  std::string_view raw;      // the bytes as received (owned by the HTTP request; valid while it is handled)
-  bool extensions_removed = false;
+  std::string_view raw;  // the bytes as received (owned by the HTTP request; valid while it is handled)
+  bool extensions_removed = false;  // `provider` or `session_id` was present (they are not forwarded)
   std::optional<std::string> model;
   bool stream = false;
   bool include_usage = false;
   std::optional<std::string> provider;    // extension field
   std::optional<std::string> session_id;  // extension field
 
+  // The request as a JSON tree, minus the extension fields. Built from `raw` on first use (parse_chat_request
+  // validates without one: a provider that forwards the bytes never needs it), in a per-request monotonic arena:
+  // one block or two, nothing freed node by node. Everything copied from it shares that arena: keep such copies
+  // local. Not thread-safe (a request is handled on one thread).
+  [[nodiscard]] const boost::json::object& body() const;
   [[nodiscard]] const boost::json::array& messages() const;
   [[nodiscard]] bool has_tools() const;
+
+ private:
+  mutable std::unique_ptr<boost::json::monotonic_resource> arena_;  // declared first: outlives body_
+  mutable std::optional<boost::json::object> body_;
 };
 
 struct ParseLimits {

@@ -1,6 +1,8 @@
 // Chat-request mapping: parse_chat_request + route_request + forward_body on any body. Invariants: errors are
-// 4xx OpenAI errors naming a parameter where one applies; a parsed request forwards as valid JSON without the
-// extension fields; and forwarding is stable (parsing the forwarded body forwards to the same bytes).
+// 4xx OpenAI errors naming a parameter where one applies; the one-pass scan accepts and refuses exactly as the
+// checks written over a JSON tree (tests/support/chat_request_reference.hpp), with the same fields and error; a
+// parsed request forwards as valid JSON without the extension fields; and forwarding is stable (parsing the
+// forwarded body forwards to the same bytes).
 #include <boost/json.hpp>
 #include <cstdint>
 #include <cstdlib>
@@ -10,6 +12,7 @@
 #include "core/settings.hpp"
 #include "openai/request.hpp"
 #include "providers/registry.hpp"
+#include "support/chat_request_reference.hpp"
 
 namespace {
 
@@ -30,6 +33,7 @@ const sb::core::Registry& registry() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   const sb::openai::ParseLimits limits{32, 1000};
+  if (!sb::test::reference_disagrees(body, limits).empty()) std::abort();
   auto parsed = sb::openai::parse_chat_request(body, limits);
   if (!parsed) {
     const auto& e = parsed.error();

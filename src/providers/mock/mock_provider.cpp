@@ -36,10 +36,10 @@ std::int64_t count_words(std::string_view text) {
 // The first function tool of the request, unless tool_choice is "none".
 std::optional<std::string> first_tool_name(const openai::ChatRequest& req) {
   if (!req.has_tools()) return std::nullopt;
-  if (const auto* choice = req.body.if_contains("tool_choice");
+  if (const auto* choice = req.body().if_contains("tool_choice");
       choice && choice->is_string() && choice->get_string() == "none")
     return std::nullopt;
-  for (const auto& t : req.body.at("tools").get_array()) {
+  for (const auto& t : req.body().at("tools").get_array()) {
     const auto* fn = t.is_object() ? t.get_object().if_contains("function") : nullptr;
     const auto* name = fn && fn->is_object() ? fn->get_object().if_contains("name") : nullptr;
     if (name && name->is_string()) return std::string(name->get_string());

@@ -4,6 +4,10 @@
 
 #include <boost/json.hpp>
 
+#include <random>
+#include <vector>
+
+#include "support/chat_request_reference.hpp"
 #include "support/fixtures.hpp"
 
 namespace sb::openai {
@@ -22,17 +26,115 @@ TEST(ParseChatRequest, RecordedRequestsParseAndForwardUnchanged) {
   }
 }
 
-TEST(ParseChatRequest, TheTreeLivesInTheRequestsArenaAndSurvivesAMove) {
+TEST(ParseChatRequest, TheTreeIsBuiltOnFirstUseInTheRequestsArenaAndSurvivesAMove) {
   const std::string body = R"({"model":"m","messages":[{"role":"user","content":"hello there"}],"stream":true})";
   auto r = parse_chat_request(body);
   ASSERT_TRUE(r);
-  ASSERT_TRUE(r->arena);
-  // Not copied out into the default resource on the way (a JSON container's assignment copies across resources).
-  EXPECT_EQ(r->body.storage().get(), r->arena.get());
+  const json::storage_ptr default_storage;
+  // Not in the default resource (a JSON container's assignment would have copied it out of the arena).
+  EXPECT_NE(r->body().storage().get(), default_storage.get());
+  const auto* storage = r->body().storage().get();
   ChatRequest moved = std::move(*r);
-  EXPECT_EQ(moved.body.storage().get(), moved.arena.get());
+  EXPECT_EQ(moved.body().storage().get(), storage);
   EXPECT_EQ(moved.messages().at(0).at("content").as_string(), "hello there");
   EXPECT_EQ(forward_body(moved, "other"), R"({"model":"other","messages":[{"role":"user","content":"hello there"}],"stream":true})");
+}
+
+TEST(ParseChatRequest, TheLastOfARepeatedFieldCounts) {
+  auto r = parse_chat_request(
+      R"({"model":"a","stream":"no","messages":5,"stream":true,"model":"b","messages":[{"role":"user"}],)"
+      R"("stream_options":{"include_usage":1},"stream_options":{"include_usage":true}})");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->model, "b");
+  EXPECT_TRUE(r->stream);
+  EXPECT_TRUE(r->include_usage);
+  auto options = parse_chat_request(
+      R"({"messages":[{"role":"user"}],"stream_options":{"include_usage":5},"stream_options":{}})");
+  ASSERT_TRUE(options) << options.error().message;
+  EXPECT_FALSE(options->include_usage);
+  auto bad = parse_chat_request(R"({"messages":[{"role":"user"}],"messages":[{"role":"user"},{"role":1,"role":"x","content":5}]})");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().param, "messages[1].content");
+}
+
+TEST(ParseChatRequest, EscapedKeysAndValuesAreReadDecoded) {
+  auto r = parse_chat_request(R"({"mod\u0065l":"g\"pt","messages":[{"r\u006fle":"user"}],"provider":"op\u0065nai"})");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->model, "g\"pt");
+  EXPECT_EQ(r->provider, "openai");
+  EXPECT_TRUE(r->extensions_removed);
+  EXPECT_FALSE(r->body().contains("provider"));
+}
+
+// Every value in `v` (itself included), for a mutation to pick one.
+void collect_values(json::value& v, std::vector<json::value*>& out) {
+  out.push_back(&v);
+  if (v.is_object())
+    for (auto& kv : v.get_object()) collect_values(kv.value(), out);
+  else if (v.is_array())
+    for (auto& e : v.get_array()) collect_values(e, out);
+}
+
+// Differential: the one-pass scan against the checks written over a tree (tests/support/chat_request_reference.hpp):
+// the same requests accepted with the same fields and tree, the same refused with the same error. Valid requests
+// mutated in their structure (a value replaced by one of another kind, a field the checks look at added or
+// removed, a member repeated) and in their text (JSON's tokens inserted, bytes cut); fixed seed, so a failure
+// reproduces. (fuzz_chat_request makes the same check on every input.)
+TEST(ParseChatRequest, AgreesWithTheTreeBasedChecksOnMutatedRequests) {
+  std::vector<std::string> seeds = {
+      R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello, can you hear me?"}],"stream":true})",
+      R"({"messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"hi"}]}],)"
+      R"("stream_options":{"include_usage":true},"tools":[{"type":"function","function":{"name":"f","parameters":{}}}]})",
+      R"({"provider":"mock","session_id":"s-1","model":null,"messages":[{"role":"assistant","content":null,)"
+      R"("tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]}],"temperature":0.2})",
+  };
+  for (const auto& f : test::list_fixtures("openai/stream", ".sse"))
+    seeds.push_back(json::serialize(json::parse(test::read_fixture(f + ".meta.json")).at("request").at("body")));
+  const std::vector<std::string> values = {
+      "null", "true", "false", "5", "-1.5e3", "\"x\"", "\"mo\\u0064el\"", "[]", "{}", "[{\"role\":\"user\"}]",
+      "{\"role\":\"user\"}", "{\"role\":\"user\",\"content\":[]}", "{\"include_usage\":false}", "{\"include_usage\":1}", "[[1],{\"a\":{}}]",
+      "[{\"role\":\"user\"},{\"role\":\"user\"},{\"role\":\"user\"}]"};
+  const std::vector<std::string> keys = {"messages", "model", "stream", "stream_options", "include_usage", "tools",
+                                         "provider", "session_id", "role", "content", "mo\\u0064el", "x"};
+  const std::vector<std::string> tokens = {"{", "}", "[", "]", ",", ":", "\"", "null", "5", "\\u0065", "\\",
+                                           " ", "\xc3\xa9", "\xff", "/*", "\x01"};
+  std::mt19937_64 rng(20261203);
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  const ParseLimits limits{8, 2};
+  int accepted = 0, refused_by_checks = 0;
+  for (int i = 0; i < 30000; ++i) {
+    json::value tree = json::parse(seeds[pick(seeds.size())]);
+    for (int m = 0, n = 1 + static_cast<int>(pick(3)); m < n; ++m) {
+      std::vector<json::value*> all;
+      collect_values(tree, all);
+      json::value& at = *all[pick(all.size())];
+      const std::size_t op = pick(3);
+      if (op == 0 || !at.is_object()) {
+        at = json::parse(values[pick(values.size())]);
+      } else if (op == 1) {
+        at.get_object()[json::parse("\"" + keys[pick(keys.size())] + "\"").get_string()] =
+            json::parse(values[pick(values.size())]);
+      } else if (!at.get_object().empty()) {
+        at.get_object().erase(at.get_object().begin() + static_cast<std::ptrdiff_t>(pick(at.get_object().size())));
+      }
+    }
+    std::string w = json::serialize(tree);
+    if (pick(3) == 0) {  // a member repeated: the first `{` gets one more field, with a value of any kind
+      if (const auto brace = w.find('{'); brace != std::string::npos)
+        w.insert(brace + 1, "\"" + keys[pick(keys.size())] + "\":" + values[pick(values.size())] + ",");
+    }
+    if (pick(4) == 0) {  // the text broken
+      const std::size_t at = pick(w.size() + 1);
+      if (pick(2) == 0) w.insert(at, tokens[pick(tokens.size())]);
+      else w.erase(at, 1 + pick(3));
+    }
+    const auto got = parse_chat_request(w, limits);
+    if (got) ++accepted;
+    else if (got.error().code != "invalid_json") ++refused_by_checks;
+    EXPECT_EQ(test::reference_disagrees(w, limits), "") << w;
+  }
+  EXPECT_GT(accepted, 1000) << "the mutations must leave enough valid requests to compare";
+  EXPECT_GT(refused_by_checks, 1000) << "and enough refused by the field checks";
 }
 
 TEST(ParseChatRequest, ExtensionFieldsAreRemovedEverythingElseKept) {
