@@ -134,6 +134,7 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max) {
 void LabelCap::set_cap(std::size_t cap) {
   std::unique_lock lock(mu_);
   cap_ = cap;
+  generation_.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::string_view LabelCap::admit(std::string_view value) {
@@ -190,17 +191,53 @@ Metrics::Metrics()
       message_log_written(message_log_written_family.with({})) {}
 
 void Metrics::record_request(const RequestMetrics& r) {
+  // The series a finished request counts in, found once per (provider, model, status) and remembered per thread:
+  // a proxy sees the same few combinations again and again, and each lookup through the families costs a key built
+  // from the labels, a memo scan per family and the model's label cap. The optional series (time to first token,
+  // tokens) are looked up when first needed, so that they appear in the exposition only once they count something.
+  struct Memo {
+    std::uint64_t owner = 0, cap_generation = 0;  // owner: this Metrics' `requests` family (ids are never reused)
+    int status = 0;
+    std::string provider, model;
+    Counter* requests = nullptr;
+    Histogram* duration = nullptr;
+    Histogram* ttft = nullptr;
+    Counter* prompt_tokens = nullptr;
+    Counter* completion_tokens = nullptr;
+  };
+  thread_local std::array<Memo, 4> memo;
+  thread_local std::size_t next = 0;
+  const std::uint64_t owner = requests.id(), generation = model_labels.generation();
   const std::string_view provider = r.provider.empty() ? std::string_view("none") : r.provider;
-  const std::string_view model = r.model.empty() ? std::string_view("none") : model_labels.admit(r.model);
-  char status[16];
-  const auto n = fmt::format_to_n(status, sizeof status, "{}", r.status).size;
-  requests.with({provider, model, std::string_view(status, n)}).inc();
-  request_duration.with({provider}).observe(r.duration_s);
-  if (r.ttft_s) time_to_first_token.with({provider}).observe(*r.ttft_s);
-  if (r.prompt_tokens && *r.prompt_tokens > 0)
-    tokens.with({provider, "prompt"}).inc(static_cast<std::uint64_t>(*r.prompt_tokens));
-  if (r.completion_tokens && *r.completion_tokens > 0)
-    tokens.with({provider, "completion"}).inc(static_cast<std::uint64_t>(*r.completion_tokens));
+  Memo* m = nullptr;
+  for (auto& candidate : memo)
+    if (candidate.owner == owner && candidate.cap_generation == generation && candidate.status == r.status &&
+        candidate.provider == r.provider && candidate.model == r.model) {
+      m = &candidate;
+      break;
+    }
+  if (m == nullptr) {
+    const std::string_view model = r.model.empty() ? std::string_view("none") : model_labels.admit(r.model);
+    char status[16];
+    const auto n = fmt::format_to_n(status, sizeof status, "{}", r.status).size;
+    m = &memo[next++ % memo.size()];
+    *m = Memo{owner, generation, r.status, std::string(r.provider), std::string(r.model),
+              &requests.with({provider, model, std::string_view(status, n)}), &request_duration.with({provider})};
+  }
+  m->requests->inc();
+  m->duration->observe(r.duration_s);
+  if (r.ttft_s) {
+    if (m->ttft == nullptr) m->ttft = &time_to_first_token.with({provider});
+    m->ttft->observe(*r.ttft_s);
+  }
+  if (r.prompt_tokens && *r.prompt_tokens > 0) {
+    if (m->prompt_tokens == nullptr) m->prompt_tokens = &tokens.with({provider, "prompt"});
+    m->prompt_tokens->inc(static_cast<std::uint64_t>(*r.prompt_tokens));
+  }
+  if (r.completion_tokens && *r.completion_tokens > 0) {
+    if (m->completion_tokens == nullptr) m->completion_tokens = &tokens.with({provider, "completion"});
+    m->completion_tokens->inc(static_cast<std::uint64_t>(*r.completion_tokens));
+  }
   if (r.retries > 0) retries.with({provider}).inc(static_cast<std::uint64_t>(r.retries));
   if (r.client_disconnected) client_disconnects.with({provider}).inc();
   if (r.upstream_error && !r.client_disconnected) record_upstream_error(provider, *r.upstream_error, r.mid_stream);

@@ -117,6 +117,7 @@ class Family {
 
   [[nodiscard]] const std::string& name() const { return name_; }
   [[nodiscard]] const std::string& help() const { return help_; }
+  [[nodiscard]] std::uint64_t id() const { return id_; }  // unique for the process, never reused
   [[nodiscard]] const std::vector<std::string>& label_names() const { return label_names_; }
   // Calls f(label values, metric) for each series, in label order.
   template <class F>
@@ -145,8 +146,11 @@ class LabelCap {
   void set_cap(std::size_t cap);
   // The label value to use for `value` (valid for the process).
   [[nodiscard]] std::string_view admit(std::string_view value);
+  // Changes whenever set_cap() is called: what admit() answered before may differ after.
+  [[nodiscard]] std::uint64_t generation() const { return generation_.load(std::memory_order_relaxed); }
 
  private:
+  std::atomic<std::uint64_t> generation_{0};
   std::size_t cap_;
   std::shared_mutex mu_;
   std::unordered_set<std::string> seen_;

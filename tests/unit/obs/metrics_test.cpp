@@ -176,6 +176,63 @@ TEST(Metrics, ModelLabelsAreCapped) {
   EXPECT_EQ(lines_with(text, R"(switchboard_requests_total{provider="mock",model="other",status="200"} 7)").size(), 1u);
 }
 
+// record_request remembers the series of recent (provider, model, status) combinations per thread: more
+// combinations than it remembers, interleaved, each still counts in its own series; a second Metrics does not
+// see the first one's series; a changed label cap is taken into account.
+TEST(Metrics, RequestSeriesAreRememberedPerCombination) {
+  Metrics m;
+  const std::vector<std::string> providers = {"openai", "mock", "bedrock-agent"};
+  const std::vector<std::string> models = {"a", "b", "c"};
+  const std::vector<int> statuses = {200, 502};
+  int n = 0;
+  for (int round = 0; round < 3; ++round)
+    for (const auto& p : providers)
+      for (const auto& model : models)
+        for (const int st : statuses) {
+          RequestMetrics r;
+          r.provider = p;
+          r.model = model;
+          r.status = st;
+          r.duration_s = 0.01;
+          if (st == 200) r.ttft_s = 0.001;
+          r.completion_tokens = ++n % 2;  // tokens every other time
+          m.record_request(r);
+        }
+  const std::string text = m.render();
+  for (const auto& p : providers)
+    for (const auto& model : models)
+      for (const int st : statuses)
+        EXPECT_EQ(lines_with(text, "switchboard_requests_total{provider=\"" + p + "\",model=\"" + model +
+                                       "\",status=\"" + std::to_string(st) + "\"} 3")
+                      .size(),
+                  1u)
+            << p << " " << model << " " << st;
+  for (const auto& p : providers) {
+    EXPECT_EQ(lines_with(text, "switchboard_request_duration_seconds_count{provider=\"" + p + "\"} 18").size(), 1u);
+    EXPECT_EQ(lines_with(text, "switchboard_time_to_first_token_seconds_count{provider=\"" + p + "\"} 9").size(), 1u);
+    EXPECT_EQ(lines_with(text, "switchboard_tokens_total{provider=\"" + p + "\",type=\"completion\"} 9").size(), 1u);
+  }
+  EXPECT_EQ(lines_with(text, "switchboard_tokens_total{provider=\"openai\",type=\"prompt\"}").size(), 0u)
+      << "a series appears once it counts something";
+
+  Metrics other;  // same thread, same combination: its own series
+  RequestMetrics r;
+  r.provider = "openai";
+  r.model = "a";
+  r.status = 200;
+  other.record_request(r);
+  EXPECT_EQ(lines_with(other.render(), R"(switchboard_requests_total{provider="openai",model="a",status="200"} 1)").size(), 1u);
+
+  Metrics capped;
+  capped.model_labels.set_cap(0);
+  capped.record_request(r);  // "a" over the cap: counted as "other"
+  capped.model_labels.set_cap(5);
+  capped.record_request(r);  // the cap changed: "a" is admitted now, not remembered as "other"
+  const std::string ct = capped.render();
+  EXPECT_EQ(lines_with(ct, R"(switchboard_requests_total{provider="openai",model="a",status="200"} 1)").size(), 1u);
+  EXPECT_EQ(lines_with(ct, R"(switchboard_requests_total{provider="openai",model="other",status="200"} 1)").size(), 1u);
+}
+
 TEST(Metrics, SampleValues) {
   EXPECT_EQ(format_sample_value(0.005), "0.005");
   EXPECT_EQ(format_sample_value(120), "120");
