@@ -172,13 +172,20 @@ void append_text_value(std::string& out, std::string_view value) {
   }
 }
 
+// A field's name as it is written: ` name=` in text lines, `,"name":` in JSON (one append either way).
+struct Key {
+  std::string_view text, json;
+};
+#define SB_LOG_KEY(name) \
+  Key { " " name "=", ",\"" name "\":" }
+
 // Appends a request's fields to `out`: ` key=value` pairs after "request", or a JSON object.
 class LineBuilder {
  public:
   LineBuilder(std::string& out, bool json) : json_(json), out_(out), start_(out.size()) {
     out_ += json ? "{" : "request";
   }
-  void str(std::string_view key, std::string_view value) {
+  void str(Key key, std::string_view value) {
     key_(key);
     if (json_) {
       openai::append_json_string(out_, value);
@@ -186,7 +193,7 @@ class LineBuilder {
       append_text_value(out_, value);
     }
   }
-  void raw(std::string_view key, std::string_view value) {  // numbers, booleans, null
+  void raw(Key key, std::string_view value) {  // numbers, booleans, null
     key_(key);
     out_ += !json_ && value == "null" ? std::string_view("-") : value;
   }
@@ -195,15 +202,11 @@ class LineBuilder {
   }
 
  private:
-  void key_(std::string_view key) {
-    if (json_) {
-      out_ += out_.size() > start_ + 1 ? ",\"" : "\"";
-      out_ += key;
-      out_ += "\":";
+  void key_(Key key) {
+    if (!json_) {
+      out_ += key.text;
     } else {
-      out_ += ' ';
-      out_ += key;
-      out_ += '=';
+      out_ += out_.size() > start_ + 1 ? key.json : key.json.substr(1);  // no comma before the first member
     }
   }
   bool json_;
@@ -237,25 +240,27 @@ struct Num {
 
 void format_request(std::string& out, const RequestLog& r, bool json) {
   LineBuilder b(out, json);
-  b.str("request_id", r.request_id);
-  b.str("method", r.method);
-  b.str("path", r.path);
-  b.str("provider", r.provider);
-  b.str("model", r.model);
-  if (!r.session_id.empty()) b.str("session_id", r.session_id);
-  if (!r.key_name.empty()) b.str("key", r.key_name);
-  b.raw("stream", r.stream ? "true" : "false");
-  b.raw("status", Num(r.status).text());
-  b.raw("ttft_ms", r.ttft_ms ? Num::ms(*r.ttft_ms).text() : "null");
-  b.raw("duration_ms", Num::ms(r.duration_ms).text());
-  b.raw("prompt_tokens", r.prompt_tokens ? Num(*r.prompt_tokens).text() : "null");
-  b.raw("completion_tokens", r.completion_tokens ? Num(*r.completion_tokens).text() : "null");
-  if (!r.finish_reason.empty()) b.str("finish_reason", r.finish_reason);
-  if (!r.error_code.empty()) b.str("error", r.error_code);
-  if (r.client_disconnected) b.raw("client_disconnected", "true");
-  b.raw("retries", Num(r.retries).text());
+  b.str(SB_LOG_KEY("request_id"), r.request_id);
+  b.str(SB_LOG_KEY("method"), r.method);
+  b.str(SB_LOG_KEY("path"), r.path);
+  b.str(SB_LOG_KEY("provider"), r.provider);
+  b.str(SB_LOG_KEY("model"), r.model);
+  if (!r.session_id.empty()) b.str(SB_LOG_KEY("session_id"), r.session_id);
+  if (!r.key_name.empty()) b.str(SB_LOG_KEY("key"), r.key_name);
+  b.raw(SB_LOG_KEY("stream"), r.stream ? "true" : "false");
+  b.raw(SB_LOG_KEY("status"), Num(r.status).text());
+  b.raw(SB_LOG_KEY("ttft_ms"), r.ttft_ms ? Num::ms(*r.ttft_ms).text() : "null");
+  b.raw(SB_LOG_KEY("duration_ms"), Num::ms(r.duration_ms).text());
+  b.raw(SB_LOG_KEY("prompt_tokens"), r.prompt_tokens ? Num(*r.prompt_tokens).text() : "null");
+  b.raw(SB_LOG_KEY("completion_tokens"), r.completion_tokens ? Num(*r.completion_tokens).text() : "null");
+  if (!r.finish_reason.empty()) b.str(SB_LOG_KEY("finish_reason"), r.finish_reason);
+  if (!r.error_code.empty()) b.str(SB_LOG_KEY("error"), r.error_code);
+  if (r.client_disconnected) b.raw(SB_LOG_KEY("client_disconnected"), "true");
+  b.raw(SB_LOG_KEY("retries"), Num(r.retries).text());
   b.finish();
 }
+
+#undef SB_LOG_KEY
 
 std::string format_request(const RequestLog& r, bool json) {
   std::string out;
