@@ -135,7 +135,9 @@ class Server {
   friend class Connection;
   friend class Rejection;
   struct Worker {
-    net::io_context io{1};
+    // One thread runs it, and every socket and timer of a worker is used on that thread alone (other threads only
+    // post to it): the reactor's per-descriptor locks are not needed. The scheduler stays locked for those posts.
+    net::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     std::unique_ptr<net::ip::tcp::acceptor> acceptor;
     std::thread thread;
   };
