@@ -280,7 +280,7 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
     outcome.status = outcome.error->status;
     co_await res.send_error(*outcome.error);
   } else {
-    answer = collect_sink->response();
+    answer = collect_sink->take_response();
     outcome.status = answer.first;
     co_await res.send(answer.first, "application/json", answer.second);
   }

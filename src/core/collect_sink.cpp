@@ -61,14 +61,14 @@ net::awaitable<void> CollectSink::relay_body(int status, std::string& body, cons
   co_return;
 }
 
-std::pair<int, std::string> CollectSink::response() const {
+std::pair<int, std::string> CollectSink::take_response() {
   if (outcome.error) return {outcome.error->status, outcome.error->body()};
-  if (relayed_) return *relayed_;
+  if (relayed_) return std::move(*relayed_);
   if (!finished_)
     return {502, ApiError::upstream_error("The upstream ended the response before it was complete.").body()};
-  openai::Completion c = completion_;
-  for (const auto& [index, call] : tool_calls_) c.tool_calls.push_back(call);
-  return {200, openai::encode_completion(c)};
+  for (auto& [index, call] : tool_calls_) completion_.tool_calls.push_back(std::move(call));
+  tool_calls_.clear();
+  return {200, openai::encode_completion(completion_)};
 }
 
 }  // namespace sb::core

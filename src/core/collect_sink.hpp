@@ -22,8 +22,8 @@ class CollectSink final : public ResponseSink {
   [[nodiscard]] bool committed() const override { return false; }
   [[nodiscard]] bool streaming() const override { return false; }
 
-  // The response to send: status and JSON body.
-  [[nodiscard]] std::pair<int, std::string> response() const;
+  // The response to send: status and JSON body (moved out: call once, at the end).
+  [[nodiscard]] std::pair<int, std::string> take_response();
 
  private:
   openai::Completion completion_;

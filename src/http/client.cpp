@@ -141,9 +141,9 @@ void give_back(std::unique_ptr<UpstreamConnection> c) {
 // a blank line.
 std::string serialize_head(const UpstreamRequest& req, std::string_view host) {
   const auto& m = req.method();
-  const bool length = !req.body().empty() || m == "POST" || m == "PUT" || m == "PATCH";
+  const bool length = !req.payload().empty() || m == "POST" || m == "PUT" || m == "PATCH";
   char digits[24];
-  const auto n = std::to_chars(digits, digits + sizeof digits, req.body().size()).ptr - digits;
+  const auto n = std::to_chars(digits, digits + sizeof digits, req.payload().size()).ptr - digits;
   std::string head;
   head.reserve(m.size() + req.target().size() + host.size() + req.fields().size() + 64);
   head.append(m).append(" ").append(req.target()).append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
@@ -327,7 +327,7 @@ net::awaitable<bool> UpstreamCall::attempt(const UpstreamRequest& req, bool& reu
   set_deadline(Clock::now() + timeouts_.first_byte);
   // The head is one string, sent with the body in one gather write.
   const std::string head = serialize_head(req, origin_.host_header());
-  const std::array<net::const_buffer, 2> bufs{net::buffer(head), net::buffer(req.body())};
+  const std::array<net::const_buffer, 2> bufs{net::buffer(head), net::buffer(req.payload())};
   boost::system::error_code wec;
   const std::size_t sent = conn_->tls ? 0 : send_now(conn_->tcp().socket().native_handle(), bufs, wec);
   const auto rest = drop_front(bufs, sent);

@@ -56,14 +56,20 @@ class UpstreamRequest {
   [[nodiscard]] const std::string& target() const { return target_; }
   [[nodiscard]] const std::string& method() const { return method_; }
   [[nodiscard]] const std::string& fields() const { return fields_; }  // "Name: value\r\n" for each field
-  std::string& body() { return body_; }
-  [[nodiscard]] const std::string& body() const { return body_; }
+  std::string& body() {  // the body, owned
+    borrowed_.reset();
+    return body_;
+  }
+  // A body owned by the caller, sent as it is (no copy): it must outlive every send of this request.
+  void borrow_body(std::string_view bytes) { borrowed_ = bytes; }
+  [[nodiscard]] std::string_view payload() const { return borrowed_ ? *borrowed_ : std::string_view(body_); }
 
  private:
   // Where the line of field `name` starts in fields_ and how long it is (npos when there is none).
   [[nodiscard]] std::pair<std::size_t, std::size_t> find(std::string_view name) const;
 
   std::string method_, target_, fields_, body_;
+  std::optional<std::string_view> borrowed_;
 };
 
 class UpstreamConnection;

@@ -346,13 +346,20 @@ core::Expected<ChatRequest> parse_chat_request(std::string_view body, const Pars
   return req;
 }
 
-std::string forward_body(const ChatRequest& req, std::string_view model) {
+std::optional<std::string> changed_body(const ChatRequest& req, std::string_view model) {
   // Unchanged requests go upstream byte for byte: numbers and formatting exactly as the client wrote them.
-  if (req.model && *req.model == model)
-    return req.extensions_removed ? json::serialize(req.body()) : std::string(req.raw);
+  if (req.model && *req.model == model) {
+    if (!req.extensions_removed) return std::nullopt;
+    return json::serialize(req.body());
+  }
   json::object copy = req.body();
   copy["model"] = model;
   return json::serialize(copy);
+}
+
+std::string forward_body(const ChatRequest& req, std::string_view model) {
+  auto changed = changed_body(req, model);
+  return changed ? std::move(*changed) : std::string(req.raw);
 }
 
 std::string content_text(const json::value& content) {

@@ -43,6 +43,8 @@ core::Expected<ChatRequest> parse_chat_request(std::string_view body, const Pars
 
 // The body to send to an OpenAI-compatible upstream: every field intact, `model` set to `model`.
 std::string forward_body(const ChatRequest& req, std::string_view model);
+// The same, or nothing when that is `req.raw` unchanged (byte for byte: sent without a copy).
+std::optional<std::string> changed_body(const ChatRequest& req, std::string_view model);
 
 // Text of a message's `content`: a string, or the concatenated `text` parts of a content array.
 std::string content_text(const boost::json::value& content);

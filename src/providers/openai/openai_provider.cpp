@@ -39,7 +39,11 @@ core::net::awaitable<void> OpenAIProvider::chat(const core::RequestContext& ctx,
   up.add("Accept", sink.streaming() ? "text/event-stream" : "application/json");
   up.add("X-Request-Id", ctx.request_id);
   for (const auto& [name, value] : cfg_.headers) up.set(name, value);  // the configuration's word is last
-  up.body() = openai::forward_body(req, model);
+  if (auto changed = openai::changed_body(req, model)) {
+    up.body() = std::move(*changed);
+  } else {
+    up.borrow_body(req.raw);  // the client's bytes, alive while the request is handled
+  }
 
   // Failures are decided into `failure` and answered by one co_await: GCC 12 miscompiles coroutines that keep a
   // branch-scoped object with a destructor alive across a co_await.
