@@ -4,6 +4,9 @@
 #include <array>
 #include <cstring>
 #include <limits>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace sb::http {
 
@@ -44,6 +47,52 @@ const char* scan(const char* p, const char* end, unsigned char cls) {
   }
   while (p < end && is(*p, cls)) ++p;
   return p;
+}
+
+// Advances p over token bytes (a field name): sixteen at a time while they are letters, digits and '-' (what
+// names are made of), then byte by byte with the table (the other token bytes, and the name's end).
+const char* scan_token(const char* p, const char* end) {
+#if defined(__SSE2__)
+  while (end - p >= 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Letters: (x | 0x20) in 'a'..'z'; digits: x in '0'..'9'. Signed compares, each range shifted to start at -128.
+    const __m128i folded = _mm_add_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8(static_cast<char>(-128 - 'a')));
+    const __m128i letter = _mm_cmplt_epi8(folded, _mm_set1_epi8(static_cast<char>(-128 + 26)));
+    const __m128i digit = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(-128 - '0'))),
+                                         _mm_set1_epi8(static_cast<char>(-128 + 10)));
+    const __m128i dash = _mm_cmpeq_epi8(x, _mm_set1_epi8('-'));
+    const auto ok = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letter, digit), dash)));
+    if (ok != 0xFFFF) {
+      p += __builtin_ctz(~ok);
+      break;
+    }
+    p += 16;
+  }
+#endif
+  while (p < end && is(*p, kToken)) ++p;
+  return p;
+}
+
+// ASCII case-insensitive equality of a field name (token bytes only) and a lower-case name made of letters,
+// digits and '-', eight bytes at a time: setting bit 0x20 lower-cases a letter and leaves those bytes as they are,
+// and the only other bytes it would turn into one of them (control bytes) are not token bytes.
+bool name_is(std::string_view name, std::string_view lower_name) {
+  const std::size_t n = name.size();
+  if (n != lower_name.size()) return false;
+  constexpr std::uint64_t kCase = 0x2020202020202020ULL;
+  auto word = [](const char* p) {
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);
+    return x;
+  };
+  if (n < 8) {
+    for (std::size_t i = 0; i < n; ++i)
+      if ((name[i] | 0x20) != lower_name[i]) return false;
+    return true;
+  }
+  for (std::size_t i = 0; i + 8 <= n; i += 8)
+    if ((word(name.data() + i) | kCase) != word(lower_name.data() + i)) return false;
+  return (word(name.data() + n - 8) | kCase) == word(lower_name.data() + n - 8);  // the last bytes (overlapping)
 }
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
@@ -142,7 +191,7 @@ HeadError parse_fields(const char* p, const char* end, std::size_t max_fields, M
     }
     // field-line = field-name ":" OWS field-value OWS CRLF; no space before the colon, no obs-fold
     const char* const n = p;
-    while (p < end && is(*p, kToken)) ++p;
+    p = scan_token(p, end);
     if (p == n || p == end || *p != ':') return HeadError::malformed;
     const auto name = span_of(base, n, p);
     ++p;
@@ -157,36 +206,53 @@ HeadError parse_fields(const char* p, const char* end, std::size_t max_fields, M
     out.fields.push_back({name, span_of(base, v, ve)});
 
     const std::string_view nm = out.view(name), value(v, static_cast<std::size_t>(ve - v));
-    if (ascii_iequals(nm, "content-length")) {
-      if (value.empty() || value.size() > 18) return HeadError::malformed;
-      std::uint64_t len = 0;
-      for (const char c : value) {
-        if (c < '0' || c > '9') return HeadError::malformed;
-        len = len * 10 + static_cast<std::uint64_t>(c - '0');
-      }
-      if (out.content_length && *out.content_length != len) return HeadError::malformed;
-      out.content_length = len;
-    } else if (ascii_iequals(nm, "transfer-encoding")) {
-      bool any = false;
-      for_each_element(value, [&](std::string_view coding) {
-        any = true;
-        f.last_chunked = ascii_iequals(coding, "chunked");
-        if (f.last_chunked)
-          ++f.chunked;
-        else
-          f.other_coding = true;
-      });
-      if (!any) f.other_coding = true;  // a Transfer-Encoding that names no coding
-    } else if (ascii_iequals(nm, "connection")) {
-      bool tokens = true;
-      for_each_element(value, [&](std::string_view option) {
-        for (const char c : option) tokens = tokens && is(c, kToken);
-        if (ascii_iequals(option, "close")) f.close = true;
-        if (ascii_iequals(option, "keep-alive")) f.keep_alive = true;
-      });
-      if (!tokens) return HeadError::malformed;
-    } else if (ascii_iequals(nm, "expect")) {
-      f.expect_continue = ascii_iequals(value, "100-continue");
+    // The four names that frame the message, told apart by length first (most fields are none of them).
+    switch (nm.size()) {
+      case 14:
+        if (!name_is(nm, "content-length")) break;
+        if (value.empty() || value.size() > 18) return HeadError::malformed;
+        {
+          std::uint64_t len = 0;
+          for (const char c : value) {
+            if (c < '0' || c > '9') return HeadError::malformed;
+            len = len * 10 + static_cast<std::uint64_t>(c - '0');
+          }
+          if (out.content_length && *out.content_length != len) return HeadError::malformed;
+          out.content_length = len;
+        }
+        break;
+      case 17:
+        if (!name_is(nm, "transfer-encoding")) break;
+        {
+          bool any = false;
+          for_each_element(value, [&](std::string_view coding) {
+            any = true;
+            f.last_chunked = ascii_iequals(coding, "chunked");
+            if (f.last_chunked)
+              ++f.chunked;
+            else
+              f.other_coding = true;
+          });
+          if (!any) f.other_coding = true;  // a Transfer-Encoding that names no coding
+        }
+        break;
+      case 10:
+        if (!name_is(nm, "connection")) break;
+        {
+          bool tokens = true;
+          for_each_element(value, [&](std::string_view option) {
+            for (const char c : option) tokens = tokens && is(c, kToken);
+            if (ascii_iequals(option, "close")) f.close = true;
+            if (ascii_iequals(option, "keep-alive")) f.keep_alive = true;
+          });
+          if (!tokens) return HeadError::malformed;
+        }
+        break;
+      case 6:
+        if (name_is(nm, "expect")) f.expect_continue = ascii_iequals(value, "100-continue");
+        break;
+      default:
+        break;
     }
   }
 }

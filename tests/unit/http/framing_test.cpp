@@ -70,6 +70,27 @@ TEST(RequestHead, ConnectionAndVersion) {
   EXPECT_TRUE(head("HTTP/1.1", "Transfer-Encoding: ,chunked\r\n").chunked) << "empty list elements are skipped";
   EXPECT_EQ(head("HTTP/1.1", "Content-Length: 5\r\ncontent-length: 5\r\n").content_length, 5u)
       << "repeated with the same value";
+  // The framing names in any case (compared eight bytes at a time), and names that only look like them.
+  EXPECT_EQ(head("HTTP/1.1", "CONTENT-LENGTH: 7\r\n").content_length, 7u);
+  EXPECT_EQ(head("HTTP/1.1", "cOnTeNt-LeNgTh: 8\r\n").content_length, 8u);
+  EXPECT_TRUE(head("HTTP/1.1", "TRANSFER-ENCODING: chunked\r\n").chunked);
+  EXPECT_FALSE(head("HTTP/1.1", "CONNECTION: close\r\n").keep_alive);
+  EXPECT_TRUE(head("HTTP/1.1", "EXPECT: 100-continue\r\n").expect_continue);
+  EXPECT_FALSE(head("HTTP/1.1", "Content-Lengtx: 5\r\n").content_length);
+  EXPECT_FALSE(head("HTTP/1.1", "Xontent-Length: 5\r\n").content_length);
+  EXPECT_FALSE(head("HTTP/1.1", "Content_Length: 5\r\n").content_length);
+  EXPECT_FALSE(head("HTTP/1.1", "Transfer-Encodinh: chunked\r\n").chunked);
+  EXPECT_FALSE(head("HTTP/1.1", "Expecx: 100-continue\r\n").expect_continue);
+  EXPECT_TRUE(head("HTTP/1.1", "Connectio_: close\r\n").keep_alive);
+  // Long names with every kind of token byte (the sixteen-byte scan hands over to the table at the first one
+  // that is not a letter, digit or '-').
+  const auto h = head("HTTP/1.1", "X-A-Very-Long-Field-Name-0123456789: 1\r\nX.Odd_Name!#$%&'*+^`|~tail: 2\r\n");
+  ASSERT_EQ(h.fields.size(), 2u);
+  EXPECT_EQ(h.header("x-a-very-long-field-name-0123456789"), "1");
+  EXPECT_EQ(h.header("X.Odd_Name!#$%&'*+^`|~tail"), "2");
+  RequestHead bad;
+  EXPECT_EQ(parse_request_head("GET / HTTP/1.1\r\nX-A-Very-Long-Name-With\x01-Control: 1\r\n\r\n", {}, bad),
+            HeadError::malformed);
 }
 
 TEST(RequestHead, RefusesWhatCouldBeReadTwoWays) {
