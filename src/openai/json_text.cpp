@@ -1,6 +1,12 @@
 #include "openai/json_text.hpp"
 
+#include <algorithm>
 #include <boost/json/basic_parser_impl.hpp>
+#include <cstdint>
+#include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace sb::openai {
 
@@ -52,6 +58,12 @@ namespace {
 struct ValidateOnly {
   enum class Want { nothing, finish_reason, usage, prompt, completion, total };
   core::BodyFacts* facts = nullptr;
+  // When set (with `facts`): where the top-level keys of the text at `base` start (their opening quote), up to the
+  // first key that gives a fact (`finish_reason` at any depth, `usage` at the top): see EventChecker.
+  std::vector<std::uint32_t>* keys = nullptr;
+  const char* base = nullptr;
+  std::size_t size = 0;
+  std::size_t shift = 0;  // added to a position in `base` to make it one in the event
   std::size_t depth = 0;        // open objects and arrays; the document's object is depth 1
   std::size_t usage_depth = 0;  // depth of the open top-level `usage` object, 0 when none is open
   Want want = Want::nothing;    // what the value after the last key is, when it matters
@@ -65,8 +77,15 @@ struct ValidateOnly {
     if (depth == usage_depth) usage_depth = 0;
     --depth;
   }
+  // A top-level key read whole from the text (not split by escapes): its opening quote is a place to start from.
+  void note_key_start(std::string_view k) {
+    if (keys == nullptr || depth != 1 || k.data() <= base || k.data() > base + size) return;
+    const auto at = static_cast<std::size_t>(k.data() - base) - 1;
+    if (base[at] == '"') keys->push_back(static_cast<std::uint32_t>(at + shift));
+  }
   void key(std::string_view k) {
     want = Want::nothing;
+    if (keys != nullptr && (k == "finish_reason" || (depth == 1 && k == "usage"))) keys = nullptr;  // facts after
     if (k == "finish_reason") {
       if (facts->finish_reason.empty()) want = Want::finish_reason;
     } else if (depth == 1 && k == "usage") {
@@ -127,6 +146,7 @@ struct ValidateOnly {
   bool on_key(std::string_view k, std::size_t, ec_t&) {
     if (!facts) return true;
     if (key_parts.empty()) {
+      note_key_start(k);
       key(k);
     } else {
       key_parts.append(k);
@@ -169,12 +189,81 @@ struct ValidateOnly {
   bool on_comment(std::string_view, ec_t&) { return true; }
 };
 
-}  // namespace
-
-bool is_json_object(std::string_view text, std::size_t max_depth, core::BodyFacts* facts) {
-  std::size_t start = 0;
+// Skips JSON whitespace from `start`.
+std::size_t skip_space(std::string_view text, std::size_t start) {
   while (start < text.size() && (text[start] == ' ' || text[start] == '\t' || text[start] == '\n' || text[start] == '\r'))
     ++start;
+  return start;
+}
+
+// How many bytes a and b share from their start (sixteen compared at a time).
+std::size_t common_prefix(std::string_view a, std::string_view b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a.data() + i));
+    const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.data() + i));
+    const auto same = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, y)));
+    if (same != 0xFFFF) return i + static_cast<std::size_t>(__builtin_ctz(~same));
+  }
+#endif
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
+}  // namespace
+
+bool EventChecker::check(std::string_view text, core::BodyFacts& facts) {
+  // The longest start shared with the last event, and the last top-level key of that event starting within it.
+  const std::size_t same = common_prefix(text, last_);
+  std::size_t resume = 0;
+  std::size_t kept = 0;  // keys_ entries before `resume`
+  for (std::size_t i = 0; i < keys_.size() && keys_[i] < same; ++i) {
+    resume = keys_[i];
+    kept = i;
+  }
+  resumed_at_ = resume;
+  // From a resume point, "{" + the rest is parsed: text[0, resume) is the last event's own, proven to be `{` and
+  // whole members each followed by a comma, so what follows is a JSON object's members exactly when that is an
+  // object. (One contiguous buffer: Boost.JSON's parser is much faster on a whole text than on pieces.)
+  std::string_view input = text;
+  if (resume > 0) {
+    scratch_.assign(1, '{');
+    scratch_.append(text.substr(resume));
+    input = scratch_;
+    keys_.resize(kept);
+  } else {
+    keys_.clear();
+    const std::size_t start = skip_space(text, 0);
+    if (start == text.size() || text[start] != '{') {
+      last_.clear();
+      return false;
+    }
+  }
+  boost::json::parse_options opt;
+  opt.max_depth = max_depth_;
+  boost::json::basic_parser<ValidateOnly> p(opt);
+  auto& h = p.handler();
+  h.facts = &facts;
+  h.keys = &keys_;
+  h.base = input.data();
+  h.size = input.size();
+  h.shift = resume > 0 ? resume - 1 : 0;
+  boost::json::error_code ec;
+  const auto used = p.write_some(false, input.data(), input.size(), ec);
+  const bool ok = !ec && used == input.size() && p.done();
+  if (ok) {
+    last_.assign(text);
+  } else {
+    last_.clear();
+    keys_.clear();
+  }
+  return ok;
+}
+
+bool is_json_object(std::string_view text, std::size_t max_depth, core::BodyFacts* facts) {
+  const std::size_t start = skip_space(text, 0);
   if (start == text.size() || text[start] != '{') return false;
   boost::json::parse_options opt;
   opt.max_depth = max_depth;

@@ -1,10 +1,13 @@
 // SSE parser: any bytes, cut anywhere, give the same events as the whole input; nothing is lost or invented.
+// The events' data, checked in order by one EventChecker (as a relayed stream's are), get the same answers and
+// facts as is_json_object gives each alone.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "http/sse.hpp"
+#include "openai/json_text.hpp"
 
 namespace {
 
@@ -46,5 +49,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::size_t consumed = pending_whole;
   for (const auto& e : whole) consumed += e.raw.size();
   if (consumed != input.size()) std::abort();  // every byte is in an event or still pending
+  sb::openai::EventChecker checker;
+  for (const auto& e : whole) {
+    if (!e.has_data) continue;
+    sb::core::BodyFacts alone, in_order;
+    const bool a = sb::openai::is_json_object(e.data, 64, &alone);
+    if (checker.check(e.data, in_order) != a) std::abort();
+    if (a && (alone.finish_reason != in_order.finish_reason || alone.usage.has_value() != in_order.usage.has_value()))
+      std::abort();
+    if (a && alone.usage &&
+        (alone.usage->prompt_tokens != in_order.usage->prompt_tokens ||
+         alone.usage->completion_tokens != in_order.usage->completion_tokens ||
+         alone.usage->total_tokens != in_order.usage->total_tokens))
+      std::abort();
+  }
   return 0;
 }

@@ -85,7 +85,8 @@ core::net::awaitable<void> OpenAIProvider::chat(const core::RequestContext& ctx,
 
 // An event's data that must not be relayed: an in-stream error from the upstream, or bytes that are not a JSON
 // object (never pass a broken event on: a client SDK would choke on it).
-std::optional<core::ApiError> OpenAIProvider::check_event(std::string_view data, core::BodyFacts& facts) const {
+std::optional<core::ApiError> OpenAIProvider::check_event(std::string_view data, core::BodyFacts& facts,
+                                                          openai::EventChecker& checker) const {
   if (data.starts_with("{\"error\"")) {
     std::error_code ec;
     const auto v = json::parse(data, ec);
@@ -93,8 +94,7 @@ std::optional<core::ApiError> OpenAIProvider::check_event(std::string_view data,
       return map_upstream_status(500, data, {}, cfg_.name, cfg_.secrets);
   }
   facts = {};
-  if (!openai::is_json_object(data, 64, &facts))
-    return core::ApiError::upstream_error("The upstream sent a malformed stream event.");
+  if (!checker.check(data, facts)) return core::ApiError::upstream_error("The upstream sent a malformed stream event.");
   return std::nullopt;
 }
 
@@ -102,6 +102,7 @@ core::net::awaitable<void> OpenAIProvider::relay_stream(http::UpstreamCall& call
   http::SseParser parser;
   http::SseEvent ev;
   core::BodyFacts facts;  // the finish reason and usage of the event being relayed, read while it is checked
+  openai::EventChecker checker;  // checks each event, starting from where it stops repeating the last one
   std::string bytes;  // one read; the parser borrows it, each event is relayed straight from it
   std::optional<core::ApiError> in_stream_error;
   bool done = false;
@@ -126,7 +127,7 @@ core::net::awaitable<void> OpenAIProvider::relay_stream(http::UpstreamCall& call
         done = true;
         continue;
       }
-      in_stream_error = check_event(ev.data, facts);
+      in_stream_error = check_event(ev.data, facts, checker);
       if (!in_stream_error) co_await sink.relay_event(ev.raw, facts);
     }
     if (done) co_await sink.relay_done();

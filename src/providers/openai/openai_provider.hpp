@@ -3,6 +3,7 @@
 #pragma once
 #include "core/provider.hpp"
 #include "http/client.hpp"
+#include "openai/json_text.hpp"
 
 namespace sb::providers {
 
@@ -30,7 +31,8 @@ class OpenAIProvider final : public core::Provider {
 
  private:
   core::net::awaitable<void> relay_stream(http::UpstreamCall& call, core::ResponseSink& sink);
-  [[nodiscard]] std::optional<core::ApiError> check_event(std::string_view data, core::BodyFacts& facts) const;
+  [[nodiscard]] std::optional<core::ApiError> check_event(std::string_view data, core::BodyFacts& facts,
+                                                        openai::EventChecker& checker) const;
 
   OpenAIConfig cfg_;
   std::optional<http::Origin> origin_;

@@ -5,7 +5,9 @@
 #include <functional>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -170,6 +172,119 @@ TEST(IsJsonObject, FactsIgnoreLookAlikesInsideStrings) {
       64, &f));
   EXPECT_TRUE(f.finish_reason.empty()) << "text inside content never counts";
   EXPECT_FALSE(f.usage);
+}
+
+// ---- EventChecker: a stream's events checked one after another, resuming where they stop repeating ----------
+
+// The events of every recorded stream, one sequence per recording.
+std::vector<std::vector<std::string>> recorded_event_sequences() {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& f : test::list_fixtures("openai/stream", ".sse")) {
+    http::SseParser parser;
+    http::SseEvent ev;
+    const std::string bytes = test::read_fixture(f);
+    parser.push(bytes);
+    auto& seq = out.emplace_back();
+    while (parser.next(ev))
+      if (ev.has_data && ev.data != "[DONE]") seq.emplace_back(ev.data);
+  }
+  return out;
+}
+
+// Empty when the checker and is_json_object agree on `event` (answer and facts); else what differs.
+std::string checker_disagrees(EventChecker& checker, const std::string& event) {
+  core::BodyFacts a, b;
+  const bool whole = is_json_object(event, 64, &a);
+  const bool resumed = checker.check(event, b);
+  if (whole != resumed) return std::string("answers differ: is_json_object ") + (whole ? "accepts" : "refuses");
+  if (!whole) return {};
+  if (a.finish_reason != b.finish_reason) return "finish_reason differs: " + a.finish_reason + " / " + b.finish_reason;
+  if (a.usage.has_value() != b.usage.has_value()) return "usage presence differs";
+  if (a.usage && (a.usage->prompt_tokens != b.usage->prompt_tokens ||
+                  a.usage->completion_tokens != b.usage->completion_tokens ||
+                  a.usage->total_tokens != b.usage->total_tokens))
+    return "usage differs";
+  return {};
+}
+
+TEST(EventChecker, AgreesOnEveryRecordedStreamAndResumesAfterTheRepeatedMembers) {
+  int events = 0, resumed = 0;
+  for (const auto& seq : recorded_event_sequences()) {
+    EventChecker checker;
+    for (const auto& e : seq) {
+      EXPECT_EQ(checker_disagrees(checker, e), "") << e;
+      ++events;
+      if (checker.resumed_at() > 0) {
+        ++resumed;
+        EXPECT_EQ(e[checker.resumed_at()], '"') << "resumes at a key's opening quote";
+      }
+    }
+  }
+  EXPECT_GE(events, 50);
+  EXPECT_GE(resumed, events / 2) << "most events of a stream repeat the last one's first members";
+}
+
+TEST(EventChecker, FactsBeforeTheRepeatedPartAreStillRead) {
+  EventChecker checker;
+  core::BodyFacts f;
+  // finish_reason and usage before the members that repeat: never resumed past them.
+  const std::string a = R"({"finish_reason":"stop","id":"x","object":"o","choices":[{"delta":{"content":"a"}}]})";
+  const std::string b = R"({"finish_reason":"stop","id":"x","object":"o","choices":[{"delta":{"content":"b"}}]})";
+  ASSERT_TRUE(checker.check(a, f));
+  f = {};
+  ASSERT_TRUE(checker.check(b, f));
+  EXPECT_EQ(f.finish_reason, "stop");
+  const std::string u1 = R"({"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7},"id":"x","choices":[1]})";
+  const std::string u2 = R"({"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7},"id":"x","choices":[2]})";
+  f = {};
+  ASSERT_TRUE(checker.check(u1, f));
+  f = {};
+  ASSERT_TRUE(checker.check(u2, f));
+  ASSERT_TRUE(f.usage);
+  EXPECT_EQ(f.usage->total_tokens, 7);
+  // A broken rest is refused even though the start repeats a proven event; the next event starts afresh.
+  const std::string ok1 = R"({"id":"x","object":"chunk","choices":[{"delta":{"content":"a"}}]})";
+  const std::string bad = R"({"id":"x","object":"chunk","choices":[{"delta":{"content":"a"}}]]})";
+  f = {};
+  ASSERT_TRUE(checker.check(ok1, f));
+  EXPECT_FALSE(checker.check(bad, f));
+  EXPECT_TRUE(checker.check(ok1, f));
+  EXPECT_EQ(checker.resumed_at(), 0u);
+}
+
+// Differential: sequences of recorded events, each mutated or not (JSON's tokens inserted, bytes cut or replaced,
+// anywhere: in the repeated start, at the keys the checker resumes from, in the rest), checked by the checker in
+// order and by is_json_object alone. Fixed seed, so a failure reproduces.
+TEST(EventChecker, AgreesWithIsJsonObjectOnMutatedEventSequences) {
+  const auto sequences = recorded_event_sequences();
+  const std::vector<std::string> tokens = {"{", "}", "[", "]", ",", ":", "\"", "null", "5", "\\u0065", "\\",
+                                           " ", "\xc3\xa9", "\xff", "\"finish_reason\":\"stop\",",
+                                           "\"usage\":{\"total_tokens\":9},", "\"usage\":", "\"x\":1,"};
+  std::mt19937_64 rng(20261203);
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  int checked = 0, resumed = 0;
+  for (int round = 0; round < 400; ++round) {
+    const auto& seq = sequences[pick(sequences.size())];
+    EventChecker checker;
+    for (const auto& original : seq) {
+      std::string e = original;
+      if (pick(3) == 0) {
+        for (int m = 0, n = 1 + static_cast<int>(pick(2)); m < n; ++m) {
+          const std::size_t at = pick(e.size() + 1);
+          switch (pick(3)) {
+            case 0: e.insert(at, tokens[pick(tokens.size())]); break;
+            case 1: e.erase(at, 1 + pick(3)); break;
+            default: e.replace(at, 1, tokens[pick(tokens.size())]); break;
+          }
+        }
+      }
+      EXPECT_EQ(checker_disagrees(checker, e), "") << e;
+      ++checked;
+      resumed += checker.resumed_at() > 0 ? 1 : 0;
+    }
+  }
+  EXPECT_GT(checked, 5000);
+  EXPECT_GT(resumed, checked / 4) << "the resumed path must be exercised";
 }
 
 }  // namespace
