@@ -8,6 +8,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "openai/json_handler.hpp"
+
 namespace sb::openai {
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -55,7 +57,7 @@ namespace {
 
 // A basic_parser handler that accepts everything (the parser itself checks the grammar, UTF-8 and depth) and,
 // when given `facts`, notes the values of the few keys logs and metrics want.
-struct ValidateOnly {
+struct ValidateOnly : detail::HandlerBase<ValidateOnly> {
   enum class Want { nothing, finish_reason, usage, prompt, completion, total };
   core::BodyFacts* facts = nullptr;
   // When set (with `facts`): where the top-level keys of the text at `base` start (their opening quote), up to the
@@ -67,7 +69,6 @@ struct ValidateOnly {
   std::size_t depth = 0;        // open objects and arrays; the document's object is depth 1
   std::size_t usage_depth = 0;  // depth of the open top-level `usage` object, 0 when none is open
   Want want = Want::nothing;    // what the value after the last key is, when it matters
-  std::string key_parts;        // a key split by escapes arrives in parts
 
   void open() {
     ++depth;
@@ -110,13 +111,11 @@ struct ValidateOnly {
     want = Want::nothing;
   }
 
-  using ec_t = boost::json::error_code;
-  static constexpr std::size_t max_object_size = std::size_t(-1);
-  static constexpr std::size_t max_array_size = std::size_t(-1);
-  static constexpr std::size_t max_key_size = std::size_t(-1);
-  static constexpr std::size_t max_string_size = std::size_t(-1);
-  bool on_document_begin(ec_t&) { return true; }
-  bool on_document_end(ec_t&) { return true; }
+  bool on_key(std::string_view k, std::size_t n, ec_t& ec) {
+    if (!facts) return true;                // without facts, keys do not matter
+    if (key_parts.empty()) note_key_start(k);  // read in one piece: `k` points into the text
+    return HandlerBase::on_key(k, n, ec);
+  }
   bool on_object_begin(ec_t&) {
     if (!facts) return true;
     const bool is_usage = want == Want::usage;
@@ -139,22 +138,6 @@ struct ValidateOnly {
     if (facts) close();
     return true;
   }
-  bool on_key_part(std::string_view part, std::size_t, ec_t&) {
-    if (facts) key_parts.append(part);
-    return true;
-  }
-  bool on_key(std::string_view k, std::size_t, ec_t&) {
-    if (!facts) return true;
-    if (key_parts.empty()) {
-      note_key_start(k);
-      key(k);
-    } else {
-      key_parts.append(k);
-      key(key_parts);
-      key_parts.clear();
-    }
-    return true;
-  }
   bool on_string_part(std::string_view part, std::size_t, ec_t&) {
     if (facts && want == Want::finish_reason) facts->finish_reason.append(part);
     return true;
@@ -164,7 +147,6 @@ struct ValidateOnly {
     want = Want::nothing;
     return true;
   }
-  bool on_number_part(std::string_view, ec_t&) { return true; }
   bool on_int64(std::int64_t v, std::string_view, ec_t&) {
     if (facts) count(v);
     return true;
@@ -185,8 +167,6 @@ struct ValidateOnly {
     want = Want::nothing;
     return true;
   }
-  bool on_comment_part(std::string_view, ec_t&) { return true; }
-  bool on_comment(std::string_view, ec_t&) { return true; }
 };
 
 // Skips JSON whitespace from `start`.

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "openai/json_handler.hpp"
+
 namespace sb::openai {
 namespace json = boost::json;
 using core::ApiError;
@@ -45,7 +47,7 @@ ApiError wrong_type(const std::string& param, const char* expected, Kind got) {
 // One validating pass over the body without building a tree (Boost.JSON's basic_parser checks grammar, UTF-8 and
 // depth; this handler notes what the checks below need). Where a key appears twice the last one counts, as in a
 // Boost.JSON tree.
-struct RequestScan {
+struct RequestScan : detail::HandlerBase<RequestScan> {
   // What the value being read is, as far as the request's checks care.
   enum class Slot : std::uint8_t {
     none, provider, session_id, model, messages, stream, stream_options, tools, include_usage, role, content, message
@@ -73,7 +75,7 @@ struct RequestScan {
   Slot slot = Slot::none;                 // what the value after the last key is
   Slot string_slot = Slot::none;          // the slot of the string being read (it may come in parts)
   bool in_string = false;
-  std::string key_parts, text;
+  std::string text;
 
   void key(std::string_view k) {
     slot = Slot::none;
@@ -147,14 +149,7 @@ struct RequestScan {
     return string_slot == Slot::provider || string_slot == Slot::session_id || string_slot == Slot::model;
   }
 
-  // ---- basic_parser's handler interface ----
-  using ec_t = boost::json::error_code;
-  static constexpr std::size_t max_object_size = std::size_t(-1);
-  static constexpr std::size_t max_array_size = std::size_t(-1);
-  static constexpr std::size_t max_key_size = std::size_t(-1);
-  static constexpr std::size_t max_string_size = std::size_t(-1);
-  bool on_document_begin(ec_t&) { return true; }
-  bool on_document_end(ec_t&) { return true; }
+  // ---- basic_parser's handler interface (the rest in HandlerBase) ----
   bool on_object_begin(ec_t&) {
     const Slot s = value(Kind::object);
     ++depth;
@@ -192,20 +187,6 @@ struct RequestScan {
     --depth;
     return true;
   }
-  bool on_key_part(std::string_view part, std::size_t, ec_t&) {
-    key_parts.append(part);
-    return true;
-  }
-  bool on_key(std::string_view k, std::size_t, ec_t&) {
-    if (key_parts.empty()) {
-      key(k);
-    } else {
-      key_parts.append(k);
-      key(key_parts);
-      key_parts.clear();
-    }
-    return true;
-  }
   bool on_string_part(std::string_view part, std::size_t, ec_t&) {
     string_begins();
     if (keeps_text()) text.append(part);
@@ -220,7 +201,6 @@ struct RequestScan {
         text;
     return true;
   }
-  bool on_number_part(std::string_view, ec_t&) { return true; }
   bool on_int64(std::int64_t, std::string_view, ec_t&) {
     value(Kind::number);
     return true;
@@ -243,8 +223,6 @@ struct RequestScan {
     value(Kind::null);
     return true;
   }
-  bool on_comment_part(std::string_view, ec_t&) { return true; }
-  bool on_comment(std::string_view, ec_t&) { return true; }
 };
 
 // An optional string field: absent or null is no value.
