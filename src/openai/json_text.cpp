@@ -233,11 +233,16 @@ bool EventChecker::check(std::string_view text, core::BodyFacts& facts) {
   boost::json::error_code ec;
   const auto used = p.write_some(false, input.data(), input.size(), ec);
   const bool ok = !ec && used == input.size() && p.done();
-  if (ok) {
+  if (ok && text.size() <= kMaxKept) {
     last_.assign(text);
-  } else {
+  } else {  // refused, or too large to keep a copy of for the rest of the stream: the next one starts afresh
     last_.clear();
     keys_.clear();
+    if (last_.capacity() > kMaxKept) last_.shrink_to_fit();
+  }
+  if (scratch_.capacity() > kMaxKept) {
+    scratch_.clear();
+    scratch_.shrink_to_fit();
   }
   return ok;
 }

@@ -32,6 +32,9 @@ class EventChecker {
   // Where the last check started parsing (0: from the start; else the top-level key it resumed at).
   [[nodiscard]] std::size_t resumed_at() const { return resumed_at_; }
 
+  // Events larger than this are checked whole and not kept: a stream holds at most this much for the next event.
+  static constexpr std::size_t kMaxKept = 16 * 1024;
+
  private:
   std::size_t max_depth_;
   std::size_t resumed_at_ = 0;

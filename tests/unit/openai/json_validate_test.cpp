@@ -250,6 +250,15 @@ TEST(EventChecker, FactsBeforeTheRepeatedPartAreStillRead) {
   EXPECT_FALSE(checker.check(bad, f));
   EXPECT_TRUE(checker.check(ok1, f));
   EXPECT_EQ(checker.resumed_at(), 0u);
+  EXPECT_TRUE(checker.check(ok1, f));
+  EXPECT_GT(checker.resumed_at(), 0u);
+  // An event larger than what is kept: checked whole, and the next one starts afresh (nothing to resume from).
+  const std::string big = R"({"id":"x","object":"chunk","choices":[{"delta":{"content":")" +
+                          std::string(EventChecker::kMaxKept, 'a') + R"("}}]})";
+  EXPECT_TRUE(checker.check(big, f));
+  EXPECT_GT(checker.resumed_at(), 0u) << "it still resumes from the kept event before it";
+  EXPECT_TRUE(checker.check(big, f));
+  EXPECT_EQ(checker.resumed_at(), 0u);
 }
 
 // Differential: sequences of recorded events, each mutated or not (JSON's tokens inserted, bytes cut or replaced,
