@@ -111,6 +111,9 @@ struct ValidateOnly : detail::HandlerBase<ValidateOnly> {
     want = Want::nothing;
   }
 
+  bool on_key_part(std::string_view part, std::size_t n, ec_t& ec) {
+    return facts == nullptr || HandlerBase::on_key_part(part, n, ec);
+  }
   bool on_key(std::string_view k, std::size_t n, ec_t& ec) {
     if (!facts) return true;                // without facts, keys do not matter
     if (key_parts.empty()) note_key_start(k);  // read in one piece: `k` points into the text

@@ -24,6 +24,12 @@ struct ChatRequest {
   // validates without one: a provider that forwards the bytes never needs it), in a per-request monotonic arena:
   // one block or two, nothing freed node by node. Everything copied from it shares that arena: keep such copies
   // local. Not thread-safe (a request is handled on one thread).
+  ChatRequest() = default;
+  ChatRequest(ChatRequest&&) = default;
+  // No assignment: the arena would be released before the tree it holds (Boost.JSON's move assignment between
+  // different resources copies through the old one).
+  ChatRequest& operator=(ChatRequest&&) = delete;
+
   [[nodiscard]] const boost::json::object& body() const;
   [[nodiscard]] const boost::json::array& messages() const;
   [[nodiscard]] bool has_tools() const;

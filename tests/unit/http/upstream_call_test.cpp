@@ -169,6 +169,41 @@ TEST(UpstreamCall, KeptAliveConnectionsAreReused) {
   EXPECT_EQ(up.connections(), 1);
 }
 
+// A call that ends after its io_context stopped (a server destroyed after a drain timeout, on another thread) does
+// not put its connection into this thread's pool: a later call here must not be handed a socket of a dead context.
+TEST(UpstreamCall, ACallEndingAfterItsContextStoppedIsNotPooled) {
+  ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none"},
+                       {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo"}});
+  {
+    auto io = std::make_unique<net::io_context>();
+    std::unique_ptr<UpstreamCall> kept;
+    std::string body;
+    bool done = false;
+    net::co_spawn(
+        *io,
+        [&]() -> net::awaitable<void> {
+          kept = std::make_unique<UpstreamCall>(up.origin(), UpstreamTimeouts{std::chrono::milliseconds(2000),
+                                                                                std::chrono::milliseconds(2000),
+                                                                                std::chrono::milliseconds(2000)});
+          UpstreamRequest req("POST", "/v1/x");
+          req.body() = "{}";
+          const bool started = co_await kept->start(req);
+          if (started) (void)co_await kept->read_all(body, 1 << 20);
+          done = true;
+        },
+        net::detached);
+    while (!done && io->run_one() > 0) {
+    }
+    ASSERT_EQ(body, "one");
+    io->stop();
+    kept.reset();  // a whole keep-alive answer, but its context is stopped: closed, not pooled
+    io.reset();
+  }
+  const auto rs = call(up.origin(), 1);  // would be handed the dead context's socket if it had been pooled
+  EXPECT_EQ(rs.at(0).body, "two") << rs.at(0).error;
+  EXPECT_EQ(up.connections(), 2);
+}
+
 TEST(UpstreamCall, ABodyThatRunsToTheEndIsReadWholeAndItsConnectionNotReused) {
   ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it, to the end", true},
                        {"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"},
