@@ -172,11 +172,24 @@ struct ValidateOnly : detail::HandlerBase<ValidateOnly> {
   }
 };
 
-// Skips JSON whitespace from `start`.
-std::size_t skip_space(std::string_view text, std::size_t start) {
-  while (start < text.size() && (text[start] == ' ' || text[start] == '\t' || text[start] == '\n' || text[start] == '\r'))
-    ++start;
-  return start;
+// Whether `text` starts, after JSON whitespace, with '{' (basic_parser would take any JSON value).
+bool opens_object(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+  return i < text.size() && text[i] == '{';
+}
+
+// Parses `input` whole with a ValidateOnly handler that `setup` configures: true when it is one well-formed JSON
+// value within `max_depth` (the callers have checked that it is an object).
+template <class Setup>
+bool validate(std::string_view input, std::size_t max_depth, Setup&& setup) {
+  boost::json::parse_options opt;
+  opt.max_depth = max_depth;
+  boost::json::basic_parser<ValidateOnly> p(opt);
+  setup(p.handler());
+  boost::json::error_code ec;
+  const auto used = p.write_some(false, input.data(), input.size(), ec);
+  return !ec && used == input.size() && p.done();
 }
 
 // How many bytes a and b share from their start (sixteen compared at a time).
@@ -218,24 +231,14 @@ bool EventChecker::check(std::string_view text, core::BodyFacts& facts) {
     keys_.resize(kept);
   } else {
     keys_.clear();
-    const std::size_t start = skip_space(text, 0);
-    if (start == text.size() || text[start] != '{') {
-      last_.clear();
-      return false;
-    }
   }
-  boost::json::parse_options opt;
-  opt.max_depth = max_depth_;
-  boost::json::basic_parser<ValidateOnly> p(opt);
-  auto& h = p.handler();
-  h.facts = &facts;
-  h.keys = &keys_;
-  h.base = input.data();
-  h.size = input.size();
-  h.shift = resume > 0 ? resume - 1 : 0;
-  boost::json::error_code ec;
-  const auto used = p.write_some(false, input.data(), input.size(), ec);
-  const bool ok = !ec && used == input.size() && p.done();
+  const bool ok = (resume > 0 || opens_object(text)) && validate(input, max_depth_, [&](ValidateOnly& h) {
+    h.facts = &facts;
+    h.keys = &keys_;
+    h.base = input.data();
+    h.size = input.size();
+    h.shift = resume > 0 ? resume - 1 : 0;
+  });
   if (ok && text.size() <= kMaxKept) {
     last_.assign(text);
   } else {  // refused, or too large to keep a copy of for the rest of the stream: the next one starts afresh
@@ -251,15 +254,7 @@ bool EventChecker::check(std::string_view text, core::BodyFacts& facts) {
 }
 
 bool is_json_object(std::string_view text, std::size_t max_depth, core::BodyFacts* facts) {
-  const std::size_t start = skip_space(text, 0);
-  if (start == text.size() || text[start] != '{') return false;
-  boost::json::parse_options opt;
-  opt.max_depth = max_depth;
-  boost::json::basic_parser<ValidateOnly> p(opt);
-  p.handler().facts = facts;
-  boost::json::error_code ec;
-  const auto used = p.write_some(false, text.data(), text.size(), ec);
-  return !ec && used == text.size() && p.done();
+  return opens_object(text) && validate(text, max_depth, [&](ValidateOnly& h) { h.facts = facts; });
 }
 
 }  // namespace sb::openai

@@ -39,6 +39,9 @@ const char* kind_name(Kind k) {
   return "unknown";
 }
 
+// A field that is there with a value: absent and null count as not given.
+bool given(Kind k) { return k != Kind::absent && k != Kind::null; }
+
 ApiError wrong_type(const std::string& param, const char* expected, Kind got) {
   return ApiError::invalid_type(
       param, "Invalid type for '" + param + "': expected " + expected + ", but got " + kind_name(got) + ".");
@@ -134,7 +137,7 @@ struct RequestScan : detail::HandlerBase<RequestScan> {
       fault = MessageFault{MessageFault::What::no_role, index, role};
     } else if (role != Kind::string) {
       fault = MessageFault{MessageFault::What::role_type, index, role};
-    } else if (content != Kind::absent && content != Kind::string && content != Kind::array && content != Kind::null) {
+    } else if (given(content) && content != Kind::string && content != Kind::array) {
       fault = MessageFault{MessageFault::What::content_type, index, content};
     }
   }
@@ -227,7 +230,7 @@ struct RequestScan : detail::HandlerBase<RequestScan> {
 
 // An optional string field: absent or null is no value.
 std::optional<ApiError> string_field(const char* name, Kind kind, std::string& text, std::optional<std::string>& out) {
-  if (kind == Kind::absent || kind == Kind::null) return std::nullopt;
+  if (!given(kind)) return std::nullopt;
   if (kind != Kind::string) return wrong_type(name, "a string", kind);
   out = std::move(text);
   return std::nullopt;
@@ -235,7 +238,7 @@ std::optional<ApiError> string_field(const char* name, Kind kind, std::string& t
 
 std::optional<ApiError> messages_error(const RequestScan& scan, const ParseLimits& limits) {
   using What = RequestScan::MessageFault::What;
-  if (scan.messages == Kind::absent || scan.messages == Kind::null) return ApiError::missing_parameter("messages");
+  if (!given(scan.messages)) return ApiError::missing_parameter("messages");
   if (scan.messages != Kind::array) return wrong_type("messages", "an array", scan.messages);
   if (scan.message_count == 0)
     return ApiError::invalid_type("messages", "Invalid 'messages': empty array. Expected at least one message.");
@@ -307,19 +310,19 @@ core::Expected<ChatRequest> parse_chat_request(std::string_view body, const Pars
   if (auto err = string_field("session_id", scan.session_id, scan.session_text, req.session_id)) return *err;
   if (auto err = string_field("model", scan.model, scan.model_text, req.model)) return *err;
   if (auto err = messages_error(scan, limits)) return *err;
-  if (scan.stream != Kind::absent && scan.stream != Kind::null) {
+  if (given(scan.stream)) {
     if (scan.stream != Kind::boolean) return wrong_type("stream", "a boolean", scan.stream);
     req.stream = scan.stream_value;
   }
-  if (scan.stream_options != Kind::absent && scan.stream_options != Kind::null) {
+  if (given(scan.stream_options)) {
     if (scan.stream_options != Kind::object) return wrong_type("stream_options", "an object", scan.stream_options);
-    if (scan.include_usage != Kind::absent && scan.include_usage != Kind::null) {
+    if (given(scan.include_usage)) {
       if (scan.include_usage != Kind::boolean)
         return wrong_type("stream_options.include_usage", "a boolean", scan.include_usage);
       req.include_usage = scan.include_usage_value;
     }
   }
-  if (scan.tools != Kind::absent && scan.tools != Kind::null && scan.tools != Kind::array)
+  if (given(scan.tools) && scan.tools != Kind::array)
     return wrong_type("tools", "an array", scan.tools);
   return req;
 }
