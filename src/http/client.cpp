@@ -358,8 +358,7 @@ net::awaitable<bool> UpstreamCall::attempt(const UpstreamRequest& req, bool& reu
       continue;
     }
     if (data.size() > kMaxResponseHead) co_return fail(UpstreamFailure::io, bad_message(), "read response headers");
-    auto [hec, hn] = co_await conn_->with_stream(
-        [&](auto& s) { return s.async_read_some(conn_->buffer.prepare(read_room(conn_->buffer)), as_tuple); });
+    auto [hec, hn] = co_await read_into_buffer();
     if (hec) co_return fail(UpstreamFailure::io, hec, "read response headers");
     conn_->buffer.commit(hn);
   }
@@ -394,8 +393,7 @@ net::awaitable<bool> UpstreamCall::read_some(std::string& out) {
       if (out.size() > before || status == ResponseBody::Status::done) co_return true;
     }
     set_deadline(Clock::now() + timeouts_.idle);
-    auto [ec, n] = co_await conn_->with_stream(
-        [&](auto& s) { return s.async_read_some(conn_->buffer.prepare(read_room(conn_->buffer)), as_tuple); });
+    auto [ec, n] = co_await read_into_buffer();
     if (ec == net::error::eof || ec == ssl::error::stream_truncated) {
       // The end of a body that runs to the connection's end; for any other body, a truncated one.
       if (body_->end_of_input() == ResponseBody::Status::done) co_return true;
@@ -404,6 +402,11 @@ net::awaitable<bool> UpstreamCall::read_some(std::string& out) {
     if (ec) co_return fail(UpstreamFailure::io, ec, "read response body");
     conn_->buffer.commit(n);
   }
+}
+
+net::awaitable<std::tuple<boost::system::error_code, std::size_t>> UpstreamCall::read_into_buffer() {
+  return conn_->with_stream(
+      [this](auto& s) { return s.async_read_some(conn_->buffer.prepare(read_room(conn_->buffer)), as_tuple); });
 }
 
 net::awaitable<bool> UpstreamCall::read_all(std::string& out, std::size_t limit) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 
 #include "core/expected.hpp"
 #include "http/framing.hpp"
@@ -100,6 +101,8 @@ class UpstreamCall {
 
  private:
   net::awaitable<bool> attempt(const UpstreamRequest& req, bool& reused);
+  // One read from the connection into its buffer, as much as it has room for (the caller commits what came).
+  net::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_into_buffer();
   bool fail(UpstreamFailure kind, const boost::system::error_code& ec, std::string_view phase);
   void set_deadline(std::chrono::steady_clock::time_point t);  // after attempt() made the watch
 
