@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <random>
 
 #include "support/request_wire.hpp"
+#include "support/mutate.hpp"
 
 namespace sb::http {
 namespace {
@@ -223,19 +223,11 @@ TEST(RequestParser, AgreesWithBeastOnMutatedRequests) {
   const std::vector<std::string> tokens = {"\r\n", "\n", "\r", " ", "\t", ":", ",", "0", "5", "chunked", "close",
                                            "Content-Length: 3\r\n", "Transfer-Encoding: chunked\r\n",
                                            "Transfer-Encoding: gzip\r\n", "HTTP/1.0", "\x7f", "\xc3\xa9", "\0"s, ";"};
-  std::mt19937_64 rng(20261203);
-  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  test::Mutator mutate;
   int accepted = 0;
   for (int i = 0; i < 30000; ++i) {
-    std::string w = seeds[pick(seeds.size())];
-    for (int m = 0, n = 1 + static_cast<int>(pick(3)); m < n; ++m) {
-      const std::size_t at = pick(w.size() + 1);
-      switch (pick(3)) {
-        case 0: w.insert(at, tokens[pick(tokens.size())]); break;
-        case 1: w.erase(at, 1 + pick(3)); break;
-        default: w.replace(at, 1, tokens[pick(tokens.size())]); break;
-      }
-    }
+    std::string w = seeds[mutate.pick(seeds.size())];
+    mutate.edit(w, tokens, 3);
     const auto ours = parse_whole_request(w);
     if (!ours.complete) continue;
     ++accepted;

@@ -5,7 +5,6 @@
 #include <functional>
 #include <fstream>
 #include <iterator>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -14,6 +13,7 @@
 #include "http/sse.hpp"
 #include "openai/json_text.hpp"
 #include "support/fixtures.hpp"
+#include "support/mutate.hpp"
 
 namespace sb::openai {
 namespace {
@@ -269,24 +269,14 @@ TEST(EventChecker, AgreesWithIsJsonObjectOnMutatedEventSequences) {
   const std::vector<std::string> tokens = {"{", "}", "[", "]", ",", ":", "\"", "null", "5", "\\u0065", "\\",
                                            " ", "\xc3\xa9", "\xff", "\"finish_reason\":\"stop\",",
                                            "\"usage\":{\"total_tokens\":9},", "\"usage\":", "\"x\":1,"};
-  std::mt19937_64 rng(20261203);
-  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  test::Mutator mutate;
   int checked = 0, resumed = 0;
   for (int round = 0; round < 400; ++round) {
-    const auto& seq = sequences[pick(sequences.size())];
+    const auto& seq = sequences[mutate.pick(sequences.size())];
     EventChecker checker;
     for (const auto& original : seq) {
       std::string e = original;
-      if (pick(3) == 0) {
-        for (int m = 0, n = 1 + static_cast<int>(pick(2)); m < n; ++m) {
-          const std::size_t at = pick(e.size() + 1);
-          switch (pick(3)) {
-            case 0: e.insert(at, tokens[pick(tokens.size())]); break;
-            case 1: e.erase(at, 1 + pick(3)); break;
-            default: e.replace(at, 1, tokens[pick(tokens.size())]); break;
-          }
-        }
-      }
+      if (mutate.pick(3) == 0) mutate.edit(e, tokens, 2);
       EXPECT_EQ(checker_disagrees(checker, e), "") << e;
       ++checked;
       resumed += checker.resumed_at() > 0 ? 1 : 0;

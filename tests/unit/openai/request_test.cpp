@@ -4,11 +4,11 @@
 
 #include <boost/json.hpp>
 
-#include <random>
 #include <vector>
 
 #include "support/chat_request_reference.hpp"
 #include "support/fixtures.hpp"
+#include "support/mutate.hpp"
 
 namespace sb::openai {
 namespace {
@@ -98,8 +98,8 @@ TEST(ParseChatRequest, AgreesWithTheTreeBasedChecksOnMutatedRequests) {
                                          "provider", "session_id", "role", "content", "mo\\u0064el", "x"};
   const std::vector<std::string> tokens = {"{", "}", "[", "]", ",", ":", "\"", "null", "5", "\\u0065", "\\",
                                            " ", "\xc3\xa9", "\xff", "/*", "\x01"};
-  std::mt19937_64 rng(20261203);
-  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  test::Mutator mutate;
+  auto pick = [&](std::size_t n) { return mutate.pick(n); };
   const ParseLimits limits{8, 2};
   int accepted = 0, refused_by_checks = 0;
   for (int i = 0; i < 30000; ++i) {
