@@ -220,25 +220,29 @@ bool EventChecker::check(std::string_view text, core::BodyFacts& facts) {
     kept = i;
   }
   resumed_at_ = resume;
-  // From a resume point, "{" + the rest is parsed: text[0, resume) is the last event's own, proven to be `{` and
+  // From a resume point, "{" + the rest is checked: text[0, resume) is the last event's own, proven to be `{` and
   // whole members each followed by a comma, so what follows is a JSON object's members exactly when that is an
-  // object. (One contiguous buffer: Boost.JSON's parser is much faster on a whole text than on pieces.)
-  std::string_view input = text;
-  if (resume > 0) {
-    scratch_.assign(1, '{');
-    scratch_.append(text.substr(resume));
-    input = scratch_;
+  // object. The fast check starts there in the text itself; the reference, when it must decide, parses "{" + the
+  // rest (one contiguous buffer: Boost.JSON's parser is much faster on a whole text than on pieces).
+  keys_.resize(kept);
+  const detail::Scan scan = detail::scan_json_object(text, max_depth_, &facts, &keys_, resume);
+  bool ok = scan == detail::Scan::ok;
+  if (scan == detail::Scan::unsure) {
     keys_.resize(kept);
-  } else {
-    keys_.clear();
+    std::string_view input = text;
+    if (resume > 0) {
+      scratch_.assign(1, '{');
+      scratch_.append(text.substr(resume));
+      input = scratch_;
+    }
+    ok = (resume > 0 || opens_object(text)) && validate(input, max_depth_, [&](ValidateOnly& h) {
+      h.facts = &facts;
+      h.keys = &keys_;
+      h.base = input.data();
+      h.size = input.size();
+      h.shift = resume > 0 ? resume - 1 : 0;
+    });
   }
-  const bool ok = (resume > 0 || opens_object(text)) && validate(input, max_depth_, [&](ValidateOnly& h) {
-    h.facts = &facts;
-    h.keys = &keys_;
-    h.base = input.data();
-    h.size = input.size();
-    h.shift = resume > 0 ? resume - 1 : 0;
-  });
   if (ok && text.size() <= kMaxKept) {
     last_.assign(text);
   } else {  // refused, or too large to keep a copy of for the rest of the stream: the next one starts afresh
@@ -254,7 +258,17 @@ bool EventChecker::check(std::string_view text, core::BodyFacts& facts) {
 }
 
 bool is_json_object(std::string_view text, std::size_t max_depth, core::BodyFacts* facts) {
+  const detail::Scan scan = detail::scan_json_object(text, max_depth, facts);
+  return scan == detail::Scan::unsure ? detail::reference_is_json_object(text, max_depth, facts)
+                                      : scan == detail::Scan::ok;
+}
+
+namespace detail {
+
+bool reference_is_json_object(std::string_view text, std::size_t max_depth, core::BodyFacts* facts) {
   return opens_object(text) && validate(text, max_depth, [&](ValidateOnly& h) { h.facts = facts; });
 }
+
+}  // namespace detail
 
 }  // namespace sb::openai

@@ -43,4 +43,24 @@ class EventChecker {
   std::vector<std::uint32_t> keys_;  // where its top-level keys start, in order (see above)
 };
 
+namespace detail {
+
+// What the fast check makes of a text: a JSON object or not, or `unsure` (rare constructs whose answer is left to
+// the reference: see json_scan.cpp).
+enum class Scan { ok, bad, unsure };
+
+// The fast check behind is_json_object and EventChecker: the reference's answer, facts and resume points (with
+// `keys`: where the top-level keys start, up to the first key that gives a fact), or `unsure`. With `from` > 0 it
+// starts there, at a top-level key's opening quote, taking text[0, from) as a proven object start followed by whole
+// members and commas (as EventChecker's "{" + the rest). The facts are given only on `ok`; `keys` may have grown
+// when it is not `ok`.
+[[nodiscard]] Scan scan_json_object(std::string_view text, std::size_t max_depth, core::BodyFacts* facts,
+                                    std::vector<std::uint32_t>* keys = nullptr, std::size_t from = 0);
+
+// The reference: Boost.JSON's basic_parser with a handler reading the facts. Its answers are the ones the fast
+// check must give; it decides where the fast check is unsure. Exposed for the differential tests.
+[[nodiscard]] bool reference_is_json_object(std::string_view text, std::size_t max_depth, core::BodyFacts* facts);
+
+}  // namespace detail
+
 }  // namespace sb::openai

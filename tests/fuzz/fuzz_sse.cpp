@@ -1,6 +1,7 @@
 // SSE parser: any bytes, cut anywhere, give the same events as the whole input; nothing is lost or invented.
 // The events' data, checked in order by one EventChecker (as a relayed stream's are), get the same answers and
-// facts as is_json_object gives each alone.
+// facts as is_json_object gives each alone, and is_json_object (its fast check) gives the reference's (Boost.JSON's
+// basic_parser) on each event and on the whole input.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -36,6 +37,21 @@ std::vector<Seen> parse(std::string_view input, std::size_t cut_seed, std::size_
   return out;
 }
 
+bool same_facts(const sb::core::BodyFacts& a, const sb::core::BodyFacts& b) {
+  if (a.finish_reason != b.finish_reason || a.usage.has_value() != b.usage.has_value()) return false;
+  return !a.usage || (a.usage->prompt_tokens == b.usage->prompt_tokens &&
+                      a.usage->completion_tokens == b.usage->completion_tokens &&
+                      a.usage->total_tokens == b.usage->total_tokens);
+}
+
+// is_json_object's answer on `text`, after checking that it is the reference's (and so are the facts).
+bool checked_is_json_object(std::string_view text, sb::core::BodyFacts& facts) {
+  sb::core::BodyFacts ref;
+  const bool a = sb::openai::is_json_object(text, 64, &facts);
+  if (a != sb::openai::detail::reference_is_json_object(text, 64, &ref) || (a && !same_facts(facts, ref))) std::abort();
+  return a;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -49,19 +65,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::size_t consumed = pending_whole;
   for (const auto& e : whole) consumed += e.raw.size();
   if (consumed != input.size()) std::abort();  // every byte is in an event or still pending
+  sb::core::BodyFacts whole_facts;
+  (void)checked_is_json_object(input, whole_facts);
   sb::openai::EventChecker checker;
   for (const auto& e : whole) {
     if (!e.has_data) continue;
     sb::core::BodyFacts alone, in_order;
-    const bool a = sb::openai::is_json_object(e.data, 64, &alone);
-    if (checker.check(e.data, in_order) != a) std::abort();
-    if (a && (alone.finish_reason != in_order.finish_reason || alone.usage.has_value() != in_order.usage.has_value()))
-      std::abort();
-    if (a && alone.usage &&
-        (alone.usage->prompt_tokens != in_order.usage->prompt_tokens ||
-         alone.usage->completion_tokens != in_order.usage->completion_tokens ||
-         alone.usage->total_tokens != in_order.usage->total_tokens))
-      std::abort();
+    const bool a = checked_is_json_object(e.data, alone);
+    if (checker.check(e.data, in_order) != a || (a && !same_facts(alone, in_order))) std::abort();
   }
   return 0;
 }

@@ -49,8 +49,9 @@ for i, g in enumerate(gets):
     open(os.path.join(out, "fuzz_http_server", f"get-{i}"), "w").write(g)
 PY
 
-# SSE: the recorded OpenAI and Anthropic streams (first byte: how the fuzzer cuts them).
-for f in "$fx"/openai/stream/*.sse "$fx"/openai/tools/*.sse "$fx"/anthropic/stream/*; do
+# SSE: the recorded OpenAI and Anthropic streams (first byte: how the fuzzer cuts them); the recorded bodies too,
+# for the JSON object check of the whole input.
+for f in "$fx"/openai/stream/*.sse "$fx"/openai/tools/*.sse "$fx"/anthropic/stream/* "$fx"/openai/nonstream/*.json; do
   [[ -f $f && $f != *.meta.json ]] || continue
   { printf '\x07'; cat "$f"; } | seed fuzz_sse
 done
