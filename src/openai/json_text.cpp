@@ -97,9 +97,9 @@ struct ValidateOnly : detail::HandlerBase<ValidateOnly> {
       if (k == "total_tokens") want = Want::total;
     }
   }
-  void count(double v) {  // a fraction is truncated; out of range is clamped
+  void count(double v) {  // a fraction is truncated; out of range is clamped; NaN (Boost.JSON reads 0e400 so) is 0
     constexpr double kMax = 9.2e18;
-    count(static_cast<std::int64_t>(v > kMax ? kMax : v < -kMax ? -kMax : v));
+    count(v != v ? std::int64_t{0} : static_cast<std::int64_t>(v > kMax ? kMax : v < -kMax ? -kMax : v));
   }
   void count(std::int64_t v) {
     switch (want) {

@@ -192,6 +192,12 @@ TEST(JsonScan, LeavesOnlyTheRareConstructsToTheReference) {
   ASSERT_TRUE(g.usage);
   EXPECT_EQ(g.usage->total_tokens, 2);
   EXPECT_FALSE(is_json_object("{\"a\":1e2147483648}"));
+  // Found by fuzz_sse: Boost.JSON reads 0e400 as NaN, which converted to a count was undefined behaviour.
+  core::BodyFacts h;
+  ASSERT_TRUE(is_json_object("{\"usage\":{\"prompt_tokens\":0e400,\"total_tokens\":1e400}}", 64, &h));
+  ASSERT_TRUE(h.usage);
+  EXPECT_EQ(h.usage->prompt_tokens, 0);
+  EXPECT_GT(h.usage->total_tokens, 0);
 }
 
 TEST(JsonScan, StartsFromAProvenKeyAsFromTheObjectsStart) {
