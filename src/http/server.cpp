@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 
+#include "http/hangup_watch.hpp"
 #include "http/request_id.hpp"
 #include "http/send_now.hpp"
 
@@ -74,11 +75,19 @@ class ConnectionBase {
       watching_ = false;
       watch_cancel_.emit(net::cancellation_type::terminal);  // its handler sees a newer generation: ignored
     }
+    forget_hangup_watch();
     return cut_;
+  }
+  // From the worker's HangupWatch: the client closed its end behind the bytes it pipelined.
+  void on_watched_hangup(std::uint64_t generation) {
+    hangup_watched_ = false;
+    peer_closed_ = true;
+    if (generation == guard_generation_ && guarding_) cut(Responder::Cut::hangup);
   }
 
  protected:
-  ConnectionBase(Server& server, const net::any_io_executor& ex) : server_(server), timer_(ex) {}
+  ConnectionBase(Server& server, const net::any_io_executor& ex, std::weak_ptr<HangupWatch> hangups)
+      : server_(server), timer_(ex), hangups_(std::move(hangups)) {}
 
   // The longest the watchdog timer sleeps before it looks at the deadline again.
   Clock::duration tick() const {
@@ -91,6 +100,12 @@ class ConnectionBase {
   virtual bool peer_hung_up() = 0;
   // Cancels serve()'s wait for a next request (the only operation on the socket while idle_reading_).
   virtual void cancel_idle_read() = 0;
+  virtual int native_fd() = 0;
+  void forget_hangup_watch() {
+    if (!hangup_watched_) return;
+    hangup_watched_ = false;
+    if (const auto w = hangups_.lock()) w->forget(native_fd());
+  }
   void on_peeked(std::uint64_t generation, boost::system::error_code ec, std::size_t n) {
     // An EOF seen here is seen only once (the reactor then stops trying reads on its own, and no new edge comes):
     // remembered even when the guard is over, so that serve() closes instead of waiting for the next request.
@@ -103,8 +118,12 @@ class ConnectionBase {
     if (generation != guard_generation_ || !guarding_) return;  // a watch of an earlier request, or the guard ended
     watching_ = false;
     // EOF or an error: the client is gone. Bytes: a pipelined next request (left queued for serve()); a FIN behind
-    // them is only seen now or never — peeking again would complete at once, again and again.
-    if (ec || n == 0 || peer_hung_up()) cut(Responder::Cut::hangup);
+    // them is seen now, or later by the worker's HangupWatch — peeking again would complete at once, again and again.
+    if (ec || n == 0 || peer_hung_up()) {
+      cut(Responder::Cut::hangup);
+    } else if (const auto w = hangups_.lock()) {
+      hangup_watched_ = w->watch(native_fd(), *this, generation);
+    }
   }
 
   Server& server_;
@@ -120,6 +139,8 @@ class ConnectionBase {
   bool watching_ = false;
   bool peer_closed_ = false;  // the client's end is closed: once everything it sent is answered, close
   bool idle_reading_ = false;  // serve() is waiting for the first bytes of a next request
+  std::weak_ptr<HangupWatch> hangups_;  // the worker's (it goes before the connections when the server ends)
+  bool hangup_watched_ = false;         // this socket is in it
   char peek_byte_ = 0;
 };
 
@@ -130,10 +151,14 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
 
  public:
-  Connection(Server& server, Stream&& stream) : ConnectionBase(server, stream.get_executor()), stream_(std::move(stream)) {
+  Connection(Server& server, Stream&& stream, std::weak_ptr<HangupWatch> hangups)
+      : ConnectionBase(server, stream.get_executor(), std::move(hangups)), stream_(std::move(stream)) {
     boost::system::error_code ec;
     remote_ = socket().remote_endpoint(ec).address();
   }
+  ~Connection() override { forget_hangup_watch(); }  // while the socket is still open
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
   // Spawned with its cancellation slot bound to cancel_ (see accept_loop): the request guard cancels through it.
   net::awaitable<void> run() {
@@ -149,6 +174,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     if (unread_bytes()) co_await linger();
     ended_ = true;
     timer_.cancel();
+    forget_hangup_watch();
     boost::system::error_code ignored;
     socket().shutdown(tcp::socket::shutdown_both, ignored);
     socket().close(ignored);
@@ -182,6 +208,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     boost::system::error_code ignored;
     socket().cancel(ignored);
   }
+  int native_fd() override { return socket().native_handle(); }
   bool peer_hung_up() override {
     pollfd p{socket().native_handle(), POLLRDHUP, 0};
     return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
@@ -614,7 +641,10 @@ void spawn_connection(net::io_context& io, const std::shared_ptr<Conn>& conn) {
 
 Server::Server(ServerLimits limits, Handler handler, unsigned threads, std::shared_ptr<net::ssl::context> tls)
     : limits_(limits), handler_(std::move(handler)), tls_(std::move(tls)) {
-  for (unsigned i = 0; i < std::max(1u, threads); ++i) workers_.push_back(std::make_unique<Worker>());
+  for (unsigned i = 0; i < std::max(1u, threads); ++i) {
+    auto& w = *workers_.emplace_back(std::make_unique<Worker>());
+    w.hangups = std::make_shared<HangupWatch>(w.io);
+  }
 }
 
 Server::~Server() {
@@ -679,10 +709,10 @@ net::awaitable<void> Server::accept_loop(Worker& w) {
     }
     if (tls_) {
       auto conn = std::make_shared<Connection<net::ssl::stream<tcp::socket>>>(
-          *this, net::ssl::stream<tcp::socket>(std::move(socket), *tls_));
+          *this, net::ssl::stream<tcp::socket>(std::move(socket), *tls_), w.hangups);
       spawn_connection(w.io, conn);
     } else {
-      spawn_connection(w.io, std::make_shared<Connection<tcp::socket>>(*this, std::move(socket)));
+      spawn_connection(w.io, std::make_shared<Connection<tcp::socket>>(*this, std::move(socket), w.hangups));
     }
   }
 }
@@ -717,5 +747,7 @@ void Server::join() {
   for (auto& w : workers_)
     if (w->thread.joinable()) w->thread.join();
 }
+
+void notify_watched_hangup(ConnectionBase& conn, std::uint64_t generation) { conn.on_watched_hangup(generation); }
 
 }  // namespace sb::http

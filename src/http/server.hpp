@@ -107,6 +107,8 @@ class Responder {
 
 using Handler = std::function<net::awaitable<void>(Request&, Responder&)>;
 
+class HangupWatch;
+
 class Server {
  public:
   // With `tls`, every connection is HTTPS (the listener speaks nothing else).
@@ -139,6 +141,8 @@ class Server {
     // post to it): the reactor's per-descriptor locks are not needed. The scheduler stays locked for those posts.
     net::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     std::unique_ptr<net::ip::tcp::acceptor> acceptor;
+    // Destroyed before `io` (its descriptor is io's); connections hold it weakly, as some outlive it in io's end.
+    std::shared_ptr<HangupWatch> hangups;
     std::thread thread;
   };
   net::awaitable<void> accept_loop(Worker& w);

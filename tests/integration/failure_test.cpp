@@ -1,9 +1,14 @@
 // Upstream failures, client hang-ups and timeouts: every one ends in a clear answer, never a silent truncation.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <thread>
+
 #include "harness.hpp"
 
 namespace sb::test {
 namespace {
 namespace json = boost::json;
+namespace net = boost::asio;
 
 TEST_F(ProxyToMockUpstream, Upstream401IsNotTheCallersFaultAndLeaksNoKey) {
   const auto r =
@@ -73,6 +78,35 @@ TEST_F(ProxyToMockUpstream, ClientHangUpBeforeFirstByteCancelsToo) {
                              std::chrono::milliseconds(400));
   EXPECT_TRUE(r.events.empty());
   EXPECT_TRUE(wait_for_upstream([](const json::object& s) { return s.at("streams_cancelled").as_int64() >= 1; }));
+}
+
+// A client that pipelines its next request and then hangs up: the FIN sits behind bytes the proxy has not read yet,
+// where the connection's own peek cannot see it. The upstream call is still cancelled at once, not when the
+// upstream's first-byte timeout (1.5 s here) ends it.
+TEST_F(ProxyToMockUpstream, HangUpAfterAPipelinedRequestCancelsTheUpstreamCallAtOnce) {
+  for (const bool stream : {false, true}) {
+    const auto before = upstream_stats().at("streams_cancelled").as_int64();
+    const std::string body = chat_body(R"("mock":{"scenario":"stall","stall_at":"headers"})", stream);
+    const std::string request = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    // The second request once the first is being served (a byte queued unread under the running one), then the
+    // connection closed 100 ms later without an answer.
+    const auto start = std::chrono::steady_clock::now();
+    {
+      net::io_context io;
+      net::ip::tcp::socket s(io);
+      s.connect({net::ip::make_address("127.0.0.1"), port()});
+      net::write(s, net::buffer(request));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      net::write(s, net::buffer(request));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      EXPECT_EQ(s.available(), 0u) << "no answer yet";
+    }
+    EXPECT_TRUE(wait_for_upstream([&](const json::object& s) { return s.at("streams_cancelled").as_int64() > before; },
+                                  1000))
+        << (stream ? "stream" : "non-stream") << ": the upstream call outlived the client";
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1400)) << "not the timeout's doing";
+  }
 }
 
 TEST_F(ProxyToMockUpstream, SilentStreamGetsKeepAliveComments) {

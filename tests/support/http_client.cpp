@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <poll.h>
 
 #include "http/sse.hpp"
 
@@ -107,18 +108,21 @@ StreamResponse http_stream(unsigned short port, const std::string& target, const
 }
 
 std::string raw_exchange(unsigned short port, const std::string& bytes, std::chrono::milliseconds timeout) {
+  // Plain socket and poll(): a sync read on a beast::tcp_stream ignores its expiry, and `timeout` must hold.
   net::io_context io;
-  beast::tcp_stream s(io);
-  s.expires_after(timeout);
+  tcp::socket s(io);
   s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   beast::error_code ec;
   net::write(s, net::buffer(bytes), ec);
+  const auto until = std::chrono::steady_clock::now() + timeout;
   std::string out;
   char tmp[4096];
-  for (;;) {
+  while (!ec) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    pollfd p{s.native_handle(), POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) != 1) break;  // timed out: hang up
     const std::size_t n = s.read_some(net::buffer(tmp), ec);
     out.append(tmp, n);
-    if (ec) break;
   }
   return out;
 }
