@@ -195,7 +195,6 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
   ctx.request_id = res.request_id();
   ctx.session_header = std::string(req.header("x-session-id"));
   ctx.received = req.received;
-  const std::string id = openai::new_completion_id();
   const std::int64_t created = std::time(nullptr);
   core::ExecutionReport report;
   executed = &report;
@@ -224,13 +223,13 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
   std::pair<int, std::string> answer;
   if (chat.stream) {
     stream_sink = std::make_unique<core::StreamSink>(
-        res, openai::ChunkEncoder(id, created, route->model, chat.include_usage), chat.include_usage,
+        res, openai::ChunkEncoder({}, created, route->model, chat.include_usage), chat.include_usage,
         settings_.sse_keepalive);
     stream_sink->capture = obs::reply_capture(reply);
     stream_sink->start_keepalive(co_await net::this_coro::executor);
     sink = &*stream_sink;
   } else {
-    collect_sink = std::make_unique<core::CollectSink>(id, created, route->model);
+    collect_sink = std::make_unique<core::CollectSink>(std::string(), created, route->model);
     collect_sink->capture = obs::reply_capture(reply);
     sink = &*collect_sink;
   }

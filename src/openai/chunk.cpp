@@ -16,16 +16,22 @@ void append_usage(std::string& out, const core::Usage& u) {
 }  // namespace
 
 ChunkEncoder::ChunkEncoder(std::string id, std::int64_t created, std::string model, bool include_usage)
-    : id_(std::move(id)) {
-  prefix_ = "data: {\"id\":";
-  append_json_string(prefix_, id_);
-  prefix_ += ",\"object\":\"chat.completion.chunk\",\"created\":" + std::to_string(created) + ",\"model\":";
-  append_json_string(prefix_, model);
-  prefix_ += ",\"system_fingerprint\":null,\"choices\":[";
-  suffix_ = include_usage ? "],\"usage\":null}\n\n" : "]}\n\n";
+    : suffix_(include_usage ? "],\"usage\":null}\n\n" : "]}\n\n"), id_(std::move(id)), created_(created),
+      model_(std::move(model)) {}
+
+const std::string& ChunkEncoder::id() const {
+  if (id_.empty()) id_ = new_completion_id();
+  return id_;
 }
 
 std::string ChunkEncoder::open() const {
+  if (prefix_.empty()) {
+    prefix_ = "data: {\"id\":";
+    append_json_string(prefix_, id());
+    prefix_ += ",\"object\":\"chat.completion.chunk\",\"created\":" + std::to_string(created_) + ",\"model\":";
+    append_json_string(prefix_, model_);
+    prefix_ += ",\"system_fingerprint\":null,\"choices\":[";
+  }
   return prefix_;
 }
 
@@ -86,7 +92,7 @@ std::string ChunkEncoder::usage(const core::Usage& u) const {
 
 std::string encode_completion(const Completion& c) {
   std::string out = "{\"id\":";
-  append_json_string(out, c.id);
+  append_json_string(out, c.id.empty() ? new_completion_id() : c.id);
   out += ",\"object\":\"chat.completion\",\"created\":" + std::to_string(c.created) + ",\"model\":";
   append_json_string(out, c.model);
   out += R"(,"choices":[{"index":0,"message":{"role":"assistant","content":)";

@@ -12,6 +12,8 @@ namespace sb::openai {
 
 class ChunkEncoder {
  public:
+  // An empty `id` is made (new_completion_id) with the first event: a stream relayed as the upstream sent it never
+  // needs one.
   ChunkEncoder(std::string id, std::int64_t created, std::string model, bool include_usage);
 
   // Each returns one whole SSE event: `data: {…}\n\n`.
@@ -22,14 +24,16 @@ class ChunkEncoder {
   [[nodiscard]] std::string usage(const core::Usage& usage) const;
   static constexpr std::string_view kDone = "data: [DONE]\n\n";
 
-  [[nodiscard]] const std::string& id() const { return id_; }
+  [[nodiscard]] const std::string& id() const;
 
  private:
   [[nodiscard]] std::string open() const;                      // `data: {"id":…,"choices":[`
   [[nodiscard]] std::string close(std::string&& event) const;  // `]…}\n\n`
-  std::string prefix_;  // everything from `{"id"` to `"choices":[` (constant within a stream)
-  std::string suffix_;  // `]` + optional `,"usage":null` + `}\n\n`
-  std::string id_;
+  mutable std::string prefix_;  // everything from `{"id"` to `"choices":[` (constant within a stream; made lazily)
+  std::string suffix_;          // `]` + optional `,"usage":null` + `}\n\n`
+  mutable std::string id_;
+  std::int64_t created_;
+  std::string model_;
 };
 
 struct ToolCall {
@@ -46,7 +50,7 @@ struct Completion {
   core::Usage usage;
 };
 
-// The non-streaming `chat.completion` object.
+// The non-streaming `chat.completion` object (an empty `c.id`: a new one).
 std::string encode_completion(const Completion& c);
 
 // A fresh `chatcmpl-…` id (24 random alphanumerics).

@@ -103,6 +103,22 @@ TEST(ChunkEncoder, EscapesText) {
   EXPECT_EQ(ev.at("model").as_string(), "m\"odel");
 }
 
+TEST(ChunkEncoder, WithoutAnIdMakesOneForTheWholeStream) {
+  ChunkEncoder enc({}, 1, "m", false);
+  const auto a = parse_event(enc.role()), b = parse_event(enc.text("x")), c = parse_event(enc.finish("stop"));
+  const std::string id(a.at("id").as_string());
+  EXPECT_TRUE(id.starts_with("chatcmpl-")) << id;
+  EXPECT_EQ(id.size(), 9u + 24u);
+  EXPECT_EQ(b.at("id").as_string(), id);
+  EXPECT_EQ(c.at("id").as_string(), id);
+  EXPECT_EQ(enc.id(), id);
+  ChunkEncoder other({}, 1, "m", false);
+  EXPECT_NE(other.id(), id) << "each stream its own";
+  Completion done{{}, 5, "m", "hi", {}, "stop", {}};
+  const std::string made(json::parse(encode_completion(done)).at("id").as_string());
+  EXPECT_TRUE(made.starts_with("chatcmpl-")) << made;
+}
+
 TEST(Completion, MatchesRecordedShape) {
   const auto rec = json::parse(test::read_fixture("openai/nonstream/chat-completion-basic.json")).as_object();
   Completion c{"chatcmpl-x", 5, "m", "Germany.", {}, "stop", {25, 2, 27}};
