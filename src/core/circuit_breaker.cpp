@@ -11,15 +11,18 @@ bool CircuitBreaker::allow(Clock::time_point now) {
 }
 
 void CircuitBreaker::record_success() {
+  if (clean_.load(std::memory_order_acquire)) return;
   std::lock_guard lock(mu_);
   consecutive_failures_ = 0;
   open_ = false;
   trial_in_flight_ = false;
+  clean_.store(true, std::memory_order_release);
 }
 
 void CircuitBreaker::record_failure(Clock::time_point now) {
   std::lock_guard lock(mu_);
   if (policy_.failures <= 0) return;
+  clean_.store(false, std::memory_order_release);
   ++consecutive_failures_;
   if (trial_in_flight_ || consecutive_failures_ >= policy_.failures) {
     open_ = true;

@@ -1,5 +1,6 @@
 // Consecutive-failure circuit breaker: open for a cooldown after N failures in a row, then one trial (half-open).
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <string_view>
@@ -20,7 +21,8 @@ class CircuitBreaker {
   }
 
   // Whether a request may go to this provider now (an open breaker lets one trial through after the cooldown).
-  bool allow(Clock::time_point now = Clock::now());
+  bool allow() { return clean_.load(std::memory_order_acquire) || allow(Clock::now()); }
+  bool allow(Clock::time_point now);
   void record_success();
   void record_failure(Clock::time_point now = Clock::now());
   State state(Clock::time_point now = Clock::now()) const;
@@ -33,6 +35,9 @@ class CircuitBreaker {
   Clock::time_point open_until_{};
   bool open_ = false;
   bool trial_in_flight_ = false;
+  // Closed with no failure since the last success: allow() and record_success() have nothing to look at or reset,
+  // so they return without the lock (the common case, on every request).
+  std::atomic<bool> clean_{true};
 };
 
 }  // namespace sb::core

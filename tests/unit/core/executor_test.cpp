@@ -51,6 +51,21 @@ TEST(CircuitBreaker, FailedTrialReopens) {
   EXPECT_EQ(b.state(t0 + std::chrono::milliseconds(250)), CircuitBreaker::State::open);
 }
 
+TEST(CircuitBreaker, ASuccessResetsTheCountAndTheLockFreePathSeesAnOpenBreaker) {
+  CircuitBreaker b({3, std::chrono::seconds(60)});
+  b.record_success();  // clean already: nothing to reset
+  for (int round = 0; round < 3; ++round) {
+    b.record_failure();
+    b.record_failure();
+    b.record_success();  // two in a row, then a success: the count starts again
+    EXPECT_EQ(b.state(), CircuitBreaker::State::closed) << round;
+    EXPECT_TRUE(b.allow());
+  }
+  for (int i = 0; i < 3; ++i) b.record_failure();
+  EXPECT_EQ(b.state(), CircuitBreaker::State::open);
+  EXPECT_FALSE(b.allow()) << "the no-argument allow() must not take the clean path once failures were seen";
+}
+
 TEST(CircuitBreaker, DisabledByDefault) {
   CircuitBreaker b;
   for (int i = 0; i < 100; ++i) b.record_failure();
