@@ -347,9 +347,12 @@ member:  // at what must be a key
     if (!string(s)) return Scan::bad;
     if (facts_ != nullptr && key(s, quote) == Scan::unsure) return Scan::unsure;
   }
-  skip_ws();
-  if (p_ == end_ || *p_ != ':') return Scan::bad;
+  if (p_ == end_ || *p_ != ':') {  // `"key":` with nothing between is the common case
+    skip_ws();
+    if (p_ == end_ || *p_ != ':') return Scan::bad;
+  }
   ++p_;
+  if (p_ < end_ && *p_ == ' ') ++p_;  // `": "`, as indented JSON has it
   skip_ws();
   goto value;
 closed:  // a container just closed
