@@ -29,19 +29,20 @@ bool HangupWatch::watch(int fd, ConnectionBase& conn, std::uint64_t generation) 
   epoll_event ev{};
   ev.events = EPOLLRDHUP | EPOLLONESHOT;
   ev.data.fd = fd;
-  // Re-armed when already in the set (a later request of the same connection); added otherwise, also when an entry
-  // under this number belonged to a socket since closed (the kernel dropped it from the set with that socket).
-  if (::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_MOD, fd, &ev) != 0 &&
-      ::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_ADD, fd, &ev) != 0)
+  // Added (every use ends with forget or the one report, both of which take it out); re-armed if still there.
+  if (::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_ADD, fd, &ev) != 0 &&
+      (errno != EEXIST || ::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_MOD, fd, &ev) != 0))
     return false;
   watched_[fd] = {&conn, generation};
   wait();
   return true;
 }
 
-void HangupWatch::forget(int fd) {
-  if (watched_.erase(fd) == 0) return;
-  ::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_DEL, fd, nullptr);  // ENOENT/EBADF: already gone with the socket
+void HangupWatch::forget(int fd, const ConnectionBase& conn) {
+  const auto it = watched_.find(fd);
+  if (it == watched_.end() || it->second.conn != &conn) return;  // reported already, or another socket's now
+  watched_.erase(it);
+  ::epoll_ctl(epoll_.native_handle(), EPOLL_CTL_DEL, fd, nullptr);
 }
 
 void HangupWatch::wait() {
@@ -64,7 +65,7 @@ void HangupWatch::on_ready() {
     const auto it = watched_.find(fd);
     if (it == watched_.end()) continue;
     const Entry e = it->second;
-    forget(fd);  // one-shot: the connection is told once
+    forget(fd, *e.conn);  // one-shot: the connection is told once
     notify_watched_hangup(*e.conn, e.generation);
   }
   wait();

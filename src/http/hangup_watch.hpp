@@ -22,9 +22,10 @@ class HangupWatch : public std::enable_shared_from_this<HangupWatch> {
   HangupWatch& operator=(const HangupWatch&) = delete;
 
   // Calls conn.on_watched_hangup(generation) once, on this thread, when `fd`'s client closes its end, unless
-  // forget(fd) comes first. False when the socket cannot be watched (then nothing is called).
+  // forget(fd, conn) comes first (which the connection must do before it closes the socket). False when the socket
+  // cannot be watched (then nothing is called).
   bool watch(int fd, ConnectionBase& conn, std::uint64_t generation);
-  void forget(int fd);
+  void forget(int fd, const ConnectionBase& conn);
   [[nodiscard]] std::size_t watched() const { return watched_.size(); }
 
  private:

@@ -80,7 +80,7 @@ class ConnectionBase {
   }
   // From the worker's HangupWatch: the client closed its end behind the bytes it pipelined.
   void on_watched_hangup(std::uint64_t generation) {
-    hangup_watched_ = false;
+    watched_fd_ = -1;
     peer_closed_ = true;
     if (generation == guard_generation_ && guarding_) cut(Responder::Cut::hangup);
   }
@@ -101,10 +101,11 @@ class ConnectionBase {
   // Cancels serve()'s wait for a next request (the only operation on the socket while idle_reading_).
   virtual void cancel_idle_read() = 0;
   virtual int native_fd() = 0;
+  // Before the socket closes (its number could then be another socket's): every path that closes it calls this.
   void forget_hangup_watch() {
-    if (!hangup_watched_) return;
-    hangup_watched_ = false;
-    if (const auto w = hangups_.lock()) w->forget(native_fd());
+    if (watched_fd_ < 0) return;
+    if (const auto w = hangups_.lock()) w->forget(watched_fd_, *this);
+    watched_fd_ = -1;
   }
   void on_peeked(std::uint64_t generation, boost::system::error_code ec, std::size_t n) {
     // An EOF seen here is seen only once (the reactor then stops trying reads on its own, and no new edge comes):
@@ -122,7 +123,7 @@ class ConnectionBase {
     if (ec || n == 0 || peer_hung_up()) {
       cut(Responder::Cut::hangup);
     } else if (const auto w = hangups_.lock()) {
-      hangup_watched_ = w->watch(native_fd(), *this, generation);
+      if (w->watch(native_fd(), *this, generation)) watched_fd_ = native_fd();
     }
   }
 
@@ -140,7 +141,7 @@ class ConnectionBase {
   bool peer_closed_ = false;  // the client's end is closed: once everything it sent is answered, close
   bool idle_reading_ = false;  // serve() is waiting for the first bytes of a next request
   std::weak_ptr<HangupWatch> hangups_;  // the worker's (it goes before the connections when the server ends)
-  bool hangup_watched_ = false;         // this socket is in it
+  int watched_fd_ = -1;                 // the socket's descriptor while it is in it
   char peek_byte_ = 0;
 };
 
@@ -234,6 +235,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   void on_watchdog() {
     if (ended_ || !socket().is_open()) return;
     if (Clock::now() >= deadline_) {
+      forget_hangup_watch();
       boost::system::error_code ignored;
       socket().close(ignored);
       return;

@@ -15,6 +15,11 @@ class ChunkEncoder {
   // An empty `id` is made (new_completion_id) with the first event: a stream relayed as the upstream sent it never
   // needs one.
   ChunkEncoder(std::string id, std::int64_t created, std::string model, bool include_usage);
+  // Moved, not copied: a copy made before the first event would make an id of its own (the id is made lazily).
+  ChunkEncoder(ChunkEncoder&&) = default;
+  ChunkEncoder& operator=(ChunkEncoder&&) = default;
+  ChunkEncoder(const ChunkEncoder&) = delete;
+  ChunkEncoder& operator=(const ChunkEncoder&) = delete;
 
   // Each returns one whole SSE event: `data: {…}\n\n`.
   [[nodiscard]] std::string role() const;

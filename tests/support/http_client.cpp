@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <poll.h>
 
 #include "http/sse.hpp"
@@ -113,14 +114,18 @@ std::string raw_exchange(unsigned short port, const std::string& bytes, std::chr
   tcp::socket s(io);
   s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   beast::error_code ec;
-  net::write(s, net::buffer(bytes), ec);
+  net::write(s, net::buffer(bytes), ec);  // a failed write (the server answered and closed first): read what came
+  ec = {};
   const auto until = std::chrono::steady_clock::now() + timeout;
   std::string out;
   char tmp[4096];
   while (!ec) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;  // timed out: hang up
     pollfd p{s.native_handle(), POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) != 1) break;  // timed out: hang up
+    const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready != 1) break;
     const std::size_t n = s.read_some(net::buffer(tmp), ec);
     out.append(tmp, n);
   }
