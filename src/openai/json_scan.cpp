@@ -109,9 +109,10 @@ class Scanner {
   bool escape();  // at a backslash
   // At '-' or a digit. The value is given to the facts when one is wanted.
   Scan number();
-  bool literal(const char* word, std::size_t n) {
-    if (static_cast<std::size_t>(end_ - p_) < n || std::memcmp(p_, word, n) != 0) return false;
-    p_ += n;
+  bool literal(std::string_view word) {
+    if (static_cast<std::size_t>(end_ - p_) < word.size() || std::memcmp(p_, word.data(), word.size()) != 0)
+      return false;
+    p_ += word.size();
     return true;
   }
 
@@ -324,15 +325,15 @@ value:
       }
       goto after;
     case 't':
-      if (!literal("true", 4)) return Scan::bad;
+      if (!literal("true")) return Scan::bad;
       want_ = Want::nothing;
       goto after;
     case 'f':
-      if (!literal("false", 5)) return Scan::bad;
+      if (!literal("false")) return Scan::bad;
       want_ = Want::nothing;
       goto after;
     case 'n':
-      if (!literal("null", 4)) return Scan::bad;
+      if (!literal("null")) return Scan::bad;
       want_ = Want::nothing;
       goto after;
     default:

@@ -60,12 +60,6 @@ namespace {
 struct ValidateOnly : detail::HandlerBase<ValidateOnly> {
   enum class Want { nothing, finish_reason, usage, prompt, completion, total };
   core::BodyFacts* facts = nullptr;
-  // When set (with `facts`): where the top-level keys of the text at `base` start (their opening quote), up to the
-  // first key that gives a fact (`finish_reason` at any depth, `usage` at the top): see EventChecker.
-  std::vector<std::uint32_t>* keys = nullptr;
-  const char* base = nullptr;
-  std::size_t size = 0;
-  std::size_t shift = 0;  // added to a position in `base` to make it one in the event
   std::size_t depth = 0;        // open objects and arrays; the document's object is depth 1
   std::size_t usage_depth = 0;  // depth of the open top-level `usage` object, 0 when none is open
   Want want = Want::nothing;    // what the value after the last key is, when it matters
@@ -78,15 +72,8 @@ struct ValidateOnly : detail::HandlerBase<ValidateOnly> {
     if (depth == usage_depth) usage_depth = 0;
     --depth;
   }
-  // A top-level key read whole from the text (not split by escapes): its opening quote is a place to start from.
-  void note_key_start(std::string_view k) {
-    if (keys == nullptr || depth != 1 || k.data() <= base || k.data() > base + size) return;
-    const auto at = static_cast<std::size_t>(k.data() - base) - 1;
-    if (base[at] == '"') keys->push_back(static_cast<std::uint32_t>(at + shift));
-  }
   void key(std::string_view k) {
     want = Want::nothing;
-    if (keys != nullptr && (k == "finish_reason" || (depth == 1 && k == "usage"))) keys = nullptr;  // facts after
     if (k == "finish_reason") {
       if (facts->finish_reason.empty()) want = Want::finish_reason;
     } else if (depth == 1 && k == "usage") {
@@ -115,9 +102,7 @@ struct ValidateOnly : detail::HandlerBase<ValidateOnly> {
     return facts == nullptr || HandlerBase::on_key_part(part, n, ec);
   }
   bool on_key(std::string_view k, std::size_t n, ec_t& ec) {
-    if (!facts) return true;                // without facts, keys do not matter
-    if (key_parts.empty()) note_key_start(k);  // read in one piece: `k` points into the text
-    return HandlerBase::on_key(k, n, ec);
+    return facts == nullptr || HandlerBase::on_key(k, n, ec);  // without facts, keys do not matter
   }
   bool on_object_begin(ec_t&) {
     if (!facts) return true;
@@ -179,19 +164,6 @@ bool opens_object(std::string_view text) {
   return i < text.size() && text[i] == '{';
 }
 
-// Parses `input` whole with a ValidateOnly handler that `setup` configures: true when it is one well-formed JSON
-// value within `max_depth` (the callers have checked that it is an object).
-template <class Setup>
-bool validate(std::string_view input, std::size_t max_depth, Setup&& setup) {
-  boost::json::parse_options opt;
-  opt.max_depth = max_depth;
-  boost::json::basic_parser<ValidateOnly> p(opt);
-  setup(p.handler());
-  boost::json::error_code ec;
-  const auto used = p.write_some(false, input.data(), input.size(), ec);
-  return !ec && used == input.size() && p.done();
-}
-
 // How many bytes a and b share from their start (sixteen compared at a time).
 std::size_t common_prefix(std::string_view a, std::string_view b) {
   const std::size_t n = std::min(a.size(), b.size());
@@ -222,26 +194,15 @@ bool EventChecker::check(std::string_view text, core::BodyFacts& facts) {
   resumed_at_ = resume;
   // From a resume point, "{" + the rest is checked: text[0, resume) is the last event's own, proven to be `{` and
   // whole members each followed by a comma, so what follows is a JSON object's members exactly when that is an
-  // object. The fast check starts there in the text itself; the reference, when it must decide, parses "{" + the
-  // rest (one contiguous buffer: Boost.JSON's parser is much faster on a whole text than on pieces).
+  // object. The fast check starts there in the text itself. Where it is unsure, the reference checks the whole
+  // event (the same answer) and no place to resume from is noted: the next event starts from its beginning.
   keys_.resize(kept);
   const detail::Scan scan = detail::scan_json_object(text, max_depth_, &facts, &keys_, resume);
   bool ok = scan == detail::Scan::ok;
   if (scan == detail::Scan::unsure) {
-    keys_.resize(kept);
-    std::string_view input = text;
-    if (resume > 0) {
-      scratch_.assign(1, '{');
-      scratch_.append(text.substr(resume));
-      input = scratch_;
-    }
-    ok = (resume > 0 || opens_object(text)) && validate(input, max_depth_, [&](ValidateOnly& h) {
-      h.facts = &facts;
-      h.keys = &keys_;
-      h.base = input.data();
-      h.size = input.size();
-      h.shift = resume > 0 ? resume - 1 : 0;
-    });
+    keys_.clear();
+    resumed_at_ = 0;
+    ok = detail::reference_is_json_object(text, max_depth_, &facts);
   }
   if (ok && text.size() <= kMaxKept) {
     last_.assign(text);
@@ -249,10 +210,6 @@ bool EventChecker::check(std::string_view text, core::BodyFacts& facts) {
     last_.clear();
     keys_.clear();
     if (last_.capacity() > kMaxKept) last_.shrink_to_fit();
-  }
-  if (scratch_.capacity() > kMaxKept) {
-    scratch_.clear();
-    scratch_.shrink_to_fit();
   }
   return ok;
 }
@@ -266,7 +223,14 @@ bool is_json_object(std::string_view text, std::size_t max_depth, core::BodyFact
 namespace detail {
 
 bool reference_is_json_object(std::string_view text, std::size_t max_depth, core::BodyFacts* facts) {
-  return opens_object(text) && validate(text, max_depth, [&](ValidateOnly& h) { h.facts = facts; });
+  if (!opens_object(text)) return false;  // basic_parser would take any JSON value
+  boost::json::parse_options opt;
+  opt.max_depth = max_depth;
+  boost::json::basic_parser<ValidateOnly> p(opt);
+  p.handler().facts = facts;
+  boost::json::error_code ec;
+  const auto used = p.write_some(false, text.data(), text.size(), ec);
+  return !ec && used == text.size() && p.done();
 }
 
 }  // namespace detail

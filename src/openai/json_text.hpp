@@ -39,7 +39,6 @@ class EventChecker {
   std::size_t max_depth_;
   std::size_t resumed_at_ = 0;
   std::string last_;                 // the last event that passed
-  std::string scratch_;              // "{" + the part of an event parsed
   std::vector<std::uint32_t> keys_;  // where its top-level keys start, in order (see above)
 };
 
