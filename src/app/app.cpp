@@ -229,7 +229,7 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
     stream_sink->start_keepalive(co_await net::this_coro::executor);
     sink = &*stream_sink;
   } else {
-    collect_sink = std::make_unique<core::CollectSink>(std::string(), created, route->model);
+    collect_sink = std::make_unique<core::CollectSink>(created, route->model);
     collect_sink->capture = obs::reply_capture(reply);
     sink = &*collect_sink;
   }

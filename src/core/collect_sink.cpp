@@ -2,8 +2,7 @@
 
 namespace sb::core {
 
-CollectSink::CollectSink(std::string id, std::int64_t created, std::string model) {
-  completion_.id = std::move(id);
+CollectSink::CollectSink(std::int64_t created, std::string model) {
   completion_.created = created;
   completion_.model = std::move(model);
 }

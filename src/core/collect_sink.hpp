@@ -9,8 +9,8 @@ namespace sb::core {
 // Assembles one non-streaming chat.completion from the provider's events.
 class CollectSink final : public ResponseSink {
  public:
-  // An empty `id`: one is made if the answer is assembled here (a relayed body keeps its own).
-  CollectSink(std::string id, std::int64_t created, std::string model);
+  // The completion id is made only if the answer is assembled here (a relayed body keeps its own).
+  CollectSink(std::int64_t created, std::string model);
 
   net::awaitable<void> text(std::string_view delta) override;
   net::awaitable<void> tool_call(const ToolCallDelta& delta) override;
