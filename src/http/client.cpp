@@ -55,9 +55,49 @@ core::Expected<Origin, std::string> parse_origin(std::string_view url) {
 
 // ---- connections and the per-thread pool ------------------------------------------------------
 
+// The first-byte and idle timeouts of the calls made on one connection: one timer, kept with the connection for
+// its whole life and re-armed lazily. A call moves the deadline (an assignment); the timer is armed only when the
+// new deadline is earlier than the one it waits for, and a call that ends leaves it waiting — when it wakes, it
+// finds the deadline moved on (or no call at all) and sleeps again or stops. So a connection in steady use costs a
+// timer wake-up per timeout period, not a timer operation (arm, cancel, completion) per request.
+// Shared with the timer's handler, which may run after the connection is gone (it then finds `conn` null).
+struct UpstreamWatch {
+  explicit UpstreamWatch(const net::any_io_executor& ex) : timer(ex) {}
+  net::steady_timer timer;
+  Clock::time_point deadline = Clock::time_point::max();
+  UpstreamConnection* conn = nullptr;  // the connection while a call uses it, else null
+  bool armed = false;
+  bool fired = false;
+
+  static void arm(const std::shared_ptr<UpstreamWatch>& w) {
+    w->armed = true;
+    w->timer.expires_at(w->deadline);
+    w->timer.async_wait([w](const boost::system::error_code& ec) {
+      if (ec) return;  // re-armed or the connection is gone: whoever cancelled has the state in hand
+      w->armed = false;
+      if (w->conn == nullptr) return;  // no call on the connection now: the next one arms again
+      if (Clock::now() < w->deadline) return arm(w);  // the deadline moved on meanwhile: sleep until the new one
+      w->fired = true;
+      w->close_connection();  // the pending operation fails; fail() reports a timeout
+    });
+  }
+  // A call starts (or moves its deadline) on `c`.
+  void set(UpstreamConnection* c, Clock::time_point t, const std::shared_ptr<UpstreamWatch>& self) {
+    conn = c;
+    deadline = t;
+    if (!armed || t < timer.expiry()) arm(self);
+  }
+  void end_call() {
+    conn = nullptr;
+    deadline = Clock::time_point::max();
+  }
+  inline void close_connection();
+};
+
+
 class UpstreamConnection {
  public:
-  UpstreamConnection(net::any_io_executor ex, const Origin& o) : key(o.key()) {
+  UpstreamConnection(net::any_io_executor ex, const Origin& o) : key(o.key()), watch(std::make_shared<UpstreamWatch>(ex)) {
     if (o.tls) {
       tls.emplace(ex, tls_context());
     } else {
@@ -93,7 +133,15 @@ class UpstreamConnection {
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
 
+  ~UpstreamConnection() {
+    watch->end_call();
+    watch->timer.cancel();
+  }
+  UpstreamConnection(const UpstreamConnection&) = delete;
+  UpstreamConnection& operator=(const UpstreamConnection&) = delete;
+
   std::string key;
+  std::shared_ptr<UpstreamWatch> watch;
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
@@ -246,53 +294,29 @@ std::string_view UpstreamRequest::header(std::string_view name) const {
 
 // ---- UpstreamCall -----------------------------------------------------------------------------
 
-// Shared with the timer's handler, which may run after the call is gone (it then finds `conn` null).
-struct UpstreamCall::Watch {
-  explicit Watch(const net::any_io_executor& ex) : timer(ex) {}
-  net::steady_timer timer;
-  Clock::time_point deadline = Clock::time_point::max();
-  UpstreamConnection* conn = nullptr;  // null once the call is over
-  bool armed = false;
-  bool fired = false;
-
-  static void arm(const std::shared_ptr<Watch>& w) {
-    w->armed = true;
-    w->timer.expires_at(w->deadline);
-    w->timer.async_wait([w](const boost::system::error_code& ec) {
-      if (ec) return;  // re-armed or the call ended: whoever cancelled has the state in hand
-      w->armed = false;
-      if (w->conn == nullptr) return;
-      if (Clock::now() < w->deadline) return arm(w);  // the deadline moved on meanwhile: sleep until the new one
-      w->fired = true;
-      boost::system::error_code ignored;
-      w->conn->tcp().socket().close(ignored);  // the pending operation fails; fail() reports a timeout
-    });
-  }
-};
-
-void UpstreamCall::set_deadline(Clock::time_point t) {
-  watch_->conn = conn_.get();
-  watch_->deadline = t;
-  if (!watch_->armed || t < watch_->timer.expiry()) Watch::arm(watch_);
+void UpstreamWatch::close_connection() {
+  boost::system::error_code ignored;
+  conn->tcp().socket().close(ignored);
 }
+
+void UpstreamCall::set_deadline(Clock::time_point t) { conn_->watch->set(conn_.get(), t, conn_->watch); }
 
 UpstreamCall::UpstreamCall(Origin origin, UpstreamTimeouts timeouts)
     : origin_(std::move(origin)), timeouts_(timeouts) {}
 
 UpstreamCall::~UpstreamCall() {
-  if (watch_) {
-    watch_->conn = nullptr;
-    watch_->timer.cancel();
-  }
+  if (!conn_) return;
+  conn_->watch->end_call();  // its timer stays armed: the next call on this connection will likely want it
   // Reused only after a whole response that allows it, with nothing unread behind it.
-  if (conn_ && done() && head_->keep_alive && conn_->buffer.size() == 0 && failure_ == UpstreamFailure::none) {
+  if (done() && head_->keep_alive && conn_->buffer.size() == 0 && failure_ == UpstreamFailure::none &&
+      !conn_->watch->fired) {
     give_back(std::move(conn_));
   }
   // Otherwise the connection closes here: a half-read or cancelled response is never reused.
 }
 
 bool UpstreamCall::fail(UpstreamFailure kind, const boost::system::error_code& ec, std::string_view phase) {
-  const bool timed_out = ec == beast::error::timeout || (watch_ && watch_->fired);
+  const bool timed_out = ec == beast::error::timeout || (conn_ && conn_->watch->fired);
   failure_ = timed_out ? UpstreamFailure::timeout : kind;
   error_ = std::string(phase) + ": " + (timed_out ? std::string("timed out") : ec.message());
   if (conn_) {
@@ -304,8 +328,6 @@ bool UpstreamCall::fail(UpstreamFailure kind, const boost::system::error_code& e
 
 net::awaitable<bool> UpstreamCall::attempt(const UpstreamRequest& req, bool& reused) {
   auto ex = co_await net::this_coro::executor;
-  if (!watch_) watch_ = std::make_shared<Watch>(ex);
-  watch_->conn = nullptr;  // set again with the next deadline, once the connection is chosen
   conn_ = take_idle(origin_.key());
   reused = conn_ != nullptr;
   if (!conn_) {
@@ -373,7 +395,6 @@ net::awaitable<bool> UpstreamCall::start(const UpstreamRequest& req) {
   if (!ok && reused && failure_ == UpstreamFailure::io) {
     failure_ = UpstreamFailure::none;
     error_.clear();
-    watch_->conn = nullptr;
     conn_.reset();
     ok = co_await attempt(req, reused);
   }

@@ -104,12 +104,8 @@ class UpstreamCall {
   // One read from the connection into its buffer, as much as it has room for (the caller commits what came).
   net::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_into_buffer();
   bool fail(UpstreamFailure kind, const boost::system::error_code& ec, std::string_view phase);
-  void set_deadline(std::chrono::steady_clock::time_point t);  // after attempt() made the watch
-
-  // The first-byte and idle timeouts: one lazily re-armed timer per call that closes the connection when its
-  // deadline passes. Moving the deadline later (every body read) costs an assignment, not a timer operation.
-  struct Watch;
-  std::shared_ptr<Watch> watch_;
+  // The first-byte or idle deadline of this call: the connection's watch closes it when the deadline passes.
+  void set_deadline(std::chrono::steady_clock::time_point t);
 
   Origin origin_;
   UpstreamTimeouts timeouts_;

@@ -16,6 +16,7 @@ namespace {
 struct Answer {
   std::string bytes;
   bool close_after = false;  // close the connection once written
+  bool stall = false;        // read the request and never answer (until the caller closes)
 };
 
 class ScriptedUpstream {
@@ -67,6 +68,12 @@ class ScriptedUpstream {
         if (script_.empty()) co_return;
         a = std::move(script_.front());
         script_.pop_front();
+      }
+      if (a.stall) {
+        char c;
+        const auto waited = co_await socket.async_read_some(net::buffer(&c, 1), net::as_tuple(net::use_awaitable));
+        (void)waited;
+        co_return;
       }
       auto [ec, n] = co_await net::async_write(socket, net::buffer(a.bytes), net::as_tuple(net::use_awaitable));
       if (ec || a.close_after) co_return;
@@ -167,6 +174,68 @@ TEST(UpstreamCall, KeptAliveConnectionsAreReused) {
   EXPECT_EQ(rs.at(2).body, "three");
   EXPECT_EQ(rs.at(2).status, 404);
   EXPECT_EQ(up.connections(), 1);
+}
+
+// Calls one after the other with the given first-byte timeout, `gap` apart; each call's duration in `took`.
+std::vector<Result> timed_calls(const Origin& origin, int calls, std::chrono::milliseconds first_byte,
+                                std::chrono::milliseconds gap, std::vector<std::chrono::milliseconds>& took) {
+  net::io_context io;
+  std::vector<Result> results;
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        for (int i = 0; i < calls; ++i) {
+          if (i > 0) {
+            net::steady_timer pause(io, gap);
+            co_await pause.async_wait(net::use_awaitable);
+          }
+          Result r;
+          const auto start = std::chrono::steady_clock::now();
+          {
+            UpstreamCall c(origin, UpstreamTimeouts{std::chrono::milliseconds(2000), first_byte, first_byte});
+            UpstreamRequest req("POST", "/v1/x");
+            req.body() = "{}";
+            r.started = co_await c.start(req);
+            if (r.started) r.read = co_await c.read_all(r.body, 1 << 20);
+            r.error = c.error_message();
+            r.failure = c.failure();
+          }
+          took.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start));
+          results.push_back(std::move(r));
+        }
+      },
+      net::detached);
+  io.run();
+  clear_connection_pool();
+  return results;
+}
+
+// The timeout timer lives with the connection and is left armed when a call ends: a pooled connection at rest is
+// not closed by it, and the next call on that connection times out at its own deadline, not at the earlier one the
+// timer was still waiting for.
+TEST(UpstreamCall, ARestingPooledConnectionOutlivesItsTimeoutAndIsReused) {
+  ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none"},
+                       {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo"}});
+  std::vector<std::chrono::milliseconds> took;
+  const auto rs = timed_calls(up.origin(), 2, std::chrono::milliseconds(150), std::chrono::milliseconds(400), took);
+  EXPECT_EQ(rs.at(0).body, "one") << rs.at(0).error;
+  EXPECT_EQ(rs.at(1).body, "two") << rs.at(1).error;
+  EXPECT_EQ(up.connections(), 1) << "the idle connection was closed by the last call's timeout";
+}
+
+TEST(UpstreamCall, ACallOnAReusedConnectionTimesOutAtItsOwnDeadline) {
+  Answer stall;
+  stall.stall = true;
+  ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none"}, stall});
+  std::vector<std::chrono::milliseconds> took;
+  // The first call's deadline passes 250 ms after it started, while the second call (started 200 ms later) waits.
+  const auto rs = timed_calls(up.origin(), 2, std::chrono::milliseconds(250), std::chrono::milliseconds(200), took);
+  EXPECT_EQ(rs.at(0).body, "one") << rs.at(0).error;
+  EXPECT_FALSE(rs.at(1).started);
+  EXPECT_EQ(rs.at(1).failure, UpstreamFailure::timeout) << rs.at(1).error;
+  EXPECT_GE(took.at(1).count(), 240) << "timed out at the earlier call's deadline";
+  EXPECT_LT(took.at(1).count(), 1500);
+  EXPECT_EQ(up.connections(), 1) << "the second call was meant to reuse the first one's connection";
 }
 
 // A call that ends after its io_context stopped (a server destroyed after a drain timeout, on another thread) does
