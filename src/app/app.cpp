@@ -193,7 +193,7 @@ net::awaitable<void> App::chat(http::Request& req, http::Responder& res) {
 
   core::RequestContext ctx;
   ctx.request_id = res.request_id();
-  ctx.session_header = std::string(req.header("x-session-id"));
+  ctx.session_header = req.header("x-session-id");
   ctx.received = req.received;
   const std::int64_t created = std::time(nullptr);
   core::ExecutionReport report;

@@ -25,7 +25,8 @@ class CircuitBreaker {
   bool allow(Clock::time_point now);
   void record_success();
   void record_failure(Clock::time_point now = Clock::now());
-  State state(Clock::time_point now = Clock::now()) const;
+  State state(Clock::time_point now) const;
+  State state() const { return clean_.load(std::memory_order_acquire) ? State::closed : state(Clock::now()); }
   static std::string_view name(State s);
 
  private:
@@ -35,8 +36,8 @@ class CircuitBreaker {
   Clock::time_point open_until_{};
   bool open_ = false;
   bool trial_in_flight_ = false;
-  // Closed with no failure since the last success: allow() and record_success() have nothing to look at or reset,
-  // so they return without the lock (the common case, on every request).
+  // Closed with no failure since the last success: allow(), state() and record_success() have nothing to look at
+  // or reset, so they return without the lock or a clock read (the common case, on every request).
   std::atomic<bool> clean_{true};
 };
 

@@ -12,10 +12,12 @@
 
 namespace sb::core {
 
+// What a provider knows of the client's request besides its body. The views point into the server's request,
+// which outlives the provider's call.
 struct RequestContext {
-  std::string request_id;
-  std::string session_header;  // X-Session-Id, if the client sent one
-  Clock::time_point received = Clock::now();
+  std::string_view request_id;
+  std::string_view session_header;  // X-Session-Id, if the client sent one
+  Clock::time_point received{};     // when the whole request had arrived
 };
 
 class Provider {

@@ -179,10 +179,12 @@ std::unique_ptr<UpstreamConnection> take_idle(const std::string& key) {
 }
 
 void give_back(std::unique_ptr<UpstreamConnection> c) {
-  // Not into a pool once the connection's io_context has stopped: after a drain timeout the calls still suspended
-  // end while the server is destroyed, on the main thread, whose pool would outlive that io_context.
+  // Only into the pool of the thread running the connection's io_context: after a drain timeout the calls still
+  // suspended end while the server is destroyed, on the main thread, whose pool would outlive that io_context.
+  // (A thread-local look-up; asking the context whether it stopped takes its lock.)
   const auto ex = c->plain ? c->plain->get_executor() : c->tls->get_executor();
-  if (const auto* io = ex.target<net::io_context::executor_type>(); io != nullptr && io->context().stopped()) return;
+  if (const auto* io = ex.target<net::io_context::executor_type>(); io != nullptr && !io->running_in_this_thread())
+    return;
   auto& list = pool().idle[c->key];
   if (list.size() >= kMaxIdlePerOrigin) return;
   c->idle_since = Clock::now();
