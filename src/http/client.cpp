@@ -200,11 +200,11 @@ std::string serialize_head(const UpstreamRequest& req, std::string_view host) {
   const auto n = std::to_chars(digits, digits + sizeof digits, req.payload().size()).ptr - digits;
   std::string head;
   head.reserve(m.size() + req.target().size() + host.size() + req.fields().size() + 64);
-  using namespace std::string_view_literals;  // literals with their length: no strlen per append
-  head.append(m).append(" "sv).append(req.target()).append(" HTTP/1.1\r\nHost: "sv).append(host).append("\r\n"sv);
-  head += req.fields();
-  if (length) head.append("Content-Length: "sv).append(digits, static_cast<std::size_t>(n)).append("\r\n"sv);
-  head += "\r\n"sv;
+  using namespace std::string_view_literals;
+  append_pieces(head, {m, " "sv, req.target(), " HTTP/1.1\r\nHost: "sv, host, "\r\n"sv, req.fields(),
+                       length ? "Content-Length: "sv : std::string_view(),
+                       length ? std::string_view(digits, static_cast<std::size_t>(n)) : std::string_view(),
+                       length ? "\r\n\r\n"sv : "\r\n"sv});
   return head;
 }
 

@@ -7,6 +7,7 @@
 #include <boost/container/small_vector.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,17 @@ namespace sb::http {
 
 // ASCII case-insensitive equality (header names, tokens): no locale.
 bool ascii_iequals(std::string_view a, std::string_view b);
+
+// Appends the pieces to `out` with one growth (no strlen, no capacity check per piece): heads are built from a
+// dozen or more short pieces.
+inline void append_pieces(std::string& out, std::initializer_list<std::string_view> pieces) {
+  std::size_t n = 0;
+  for (const auto p : pieces) n += p.size();
+  const std::size_t at = out.size();
+  out.resize(at + n);
+  char* d = out.data() + at;
+  for (const auto p : pieces) d = std::char_traits<char>::copy(d, p.data(), p.size()) + p.size();
+}
 
 // The readable bytes of an Asio/Beast buffer (e.g. beast::flat_buffer) as text.
 template <class Buffer>
