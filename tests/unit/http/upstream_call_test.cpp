@@ -100,18 +100,24 @@ struct Result {
   UpstreamFailure failure = UpstreamFailure::none;
 };
 
-// Makes `calls` calls one after the other on one io_context (so they share its thread's connection pool).
-std::vector<Result> call(const Origin& origin, int calls) {
+// Makes `calls` calls one after the other on one io_context (so they share its thread's connection pool), `gap`
+// apart, with `timeout` as every timeout of theirs; each call's duration goes to `took` when given.
+std::vector<Result> call(const Origin& origin, int calls, std::chrono::milliseconds timeout = std::chrono::milliseconds(2000),
+                         std::chrono::milliseconds gap = {}, std::vector<std::chrono::milliseconds>* took = nullptr) {
   net::io_context io;
   std::vector<Result> results;
   net::co_spawn(
       io,
       [&]() -> net::awaitable<void> {
         for (int i = 0; i < calls; ++i) {
+          if (i > 0 && gap.count() > 0) {
+            net::steady_timer pause(io, gap);
+            co_await pause.async_wait(net::use_awaitable);
+          }
           Result r;
+          const auto start = std::chrono::steady_clock::now();
           {
-            UpstreamCall c(origin, UpstreamTimeouts{std::chrono::milliseconds(2000), std::chrono::milliseconds(2000),
-                                                    std::chrono::milliseconds(2000)});
+            UpstreamCall c(origin, UpstreamTimeouts{timeout, timeout, timeout});
             UpstreamRequest req("POST", "/v1/x");
             req.add("Content-Type", "application/json");
             req.body() = "{}";
@@ -122,6 +128,8 @@ std::vector<Result> call(const Origin& origin, int calls) {
             r.error = c.error_message();
             r.failure = c.failure();
           }
+          if (took != nullptr)
+            took->push_back(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start));
           results.push_back(std::move(r));
         }
       },
@@ -176,40 +184,6 @@ TEST(UpstreamCall, KeptAliveConnectionsAreReused) {
   EXPECT_EQ(up.connections(), 1);
 }
 
-// Calls one after the other with the given first-byte timeout, `gap` apart; each call's duration in `took`.
-std::vector<Result> timed_calls(const Origin& origin, int calls, std::chrono::milliseconds first_byte,
-                                std::chrono::milliseconds gap, std::vector<std::chrono::milliseconds>& took) {
-  net::io_context io;
-  std::vector<Result> results;
-  net::co_spawn(
-      io,
-      [&]() -> net::awaitable<void> {
-        for (int i = 0; i < calls; ++i) {
-          if (i > 0) {
-            net::steady_timer pause(io, gap);
-            co_await pause.async_wait(net::use_awaitable);
-          }
-          Result r;
-          const auto start = std::chrono::steady_clock::now();
-          {
-            UpstreamCall c(origin, UpstreamTimeouts{std::chrono::milliseconds(2000), first_byte, first_byte});
-            UpstreamRequest req("POST", "/v1/x");
-            req.body() = "{}";
-            r.started = co_await c.start(req);
-            if (r.started) r.read = co_await c.read_all(r.body, 1 << 20);
-            r.error = c.error_message();
-            r.failure = c.failure();
-          }
-          took.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start));
-          results.push_back(std::move(r));
-        }
-      },
-      net::detached);
-  io.run();
-  clear_connection_pool();
-  return results;
-}
-
 // The timeout timer lives with the connection and is left armed when a call ends: a pooled connection at rest is
 // not closed by it, and the next call on that connection times out at its own deadline, not at the earlier one the
 // timer was still waiting for.
@@ -217,7 +191,7 @@ TEST(UpstreamCall, ARestingPooledConnectionOutlivesItsTimeoutAndIsReused) {
   ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none"},
                        {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo"}});
   std::vector<std::chrono::milliseconds> took;
-  const auto rs = timed_calls(up.origin(), 2, std::chrono::milliseconds(150), std::chrono::milliseconds(400), took);
+  const auto rs = call(up.origin(), 2, std::chrono::milliseconds(150), std::chrono::milliseconds(400), &took);
   EXPECT_EQ(rs.at(0).body, "one") << rs.at(0).error;
   EXPECT_EQ(rs.at(1).body, "two") << rs.at(1).error;
   EXPECT_EQ(up.connections(), 1) << "the idle connection was closed by the last call's timeout";
@@ -229,7 +203,7 @@ TEST(UpstreamCall, ACallOnAReusedConnectionTimesOutAtItsOwnDeadline) {
   ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none"}, stall});
   std::vector<std::chrono::milliseconds> took;
   // The first call's deadline passes 250 ms after it started, while the second call (started 200 ms later) waits.
-  const auto rs = timed_calls(up.origin(), 2, std::chrono::milliseconds(250), std::chrono::milliseconds(200), took);
+  const auto rs = call(up.origin(), 2, std::chrono::milliseconds(250), std::chrono::milliseconds(200), &took);
   EXPECT_EQ(rs.at(0).body, "one") << rs.at(0).error;
   EXPECT_FALSE(rs.at(1).started);
   EXPECT_EQ(rs.at(1).failure, UpstreamFailure::timeout) << rs.at(1).error;
