@@ -119,7 +119,9 @@ class UpstreamCall {
   std::string error_;
 };
 
-// Drops this thread's idle pooled connections (call on the worker thread before its io_context dies).
+// Drops this thread's idle pooled connections (call on the worker thread before its io_context dies). A pooled
+// connection keeps its timeout timer armed until the last call's deadline: an io_context run until it runs out of
+// work returns only then, unless the pool is cleared while it runs.
 void clear_connection_pool();
 
 }  // namespace sb::http

@@ -212,6 +212,8 @@ bool prefetch_at_startup(const std::shared_ptr<aws::CredentialsProvider>& chain)
         } else {
           error = r.error();
         }
+        // Pooled connections keep their timeout timers armed (pending work): dropped here, run() returns now.
+        http::clear_connection_pool();
       },
       net::detached);
   io.run();  // bounded by the sources' own timeouts

@@ -89,13 +89,18 @@ class FakeHttpServer {
 };
 
 // Runs `coro` to completion on a fresh io_context and returns its result; clears this thread's upstream
-// connection pool afterwards (its sockets belong to the io_context that dies here).
+// connection pool at the end (its sockets belong to the io_context that dies here, and their armed timeout timers
+// would keep run() busy until they expire).
 template <class T>
 T run_awaitable(std::function<boost::asio::awaitable<T>()> coro) {
   boost::asio::io_context io;
   std::optional<T> out;
   boost::asio::co_spawn(
-      io, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await coro()); },
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        out.emplace(co_await coro());
+        sb::http::clear_connection_pool();
+      },
       [](const std::exception_ptr& e) {
         if (e) std::rethrow_exception(e);
       });

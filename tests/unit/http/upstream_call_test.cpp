@@ -101,8 +101,10 @@ struct Result {
 };
 
 // Makes `calls` calls one after the other on one io_context (so they share its thread's connection pool), `gap`
-// apart, with `timeout` as every timeout of theirs; each call's duration goes to `took` when given.
-std::vector<Result> call(const Origin& origin, int calls, std::chrono::milliseconds timeout = std::chrono::milliseconds(2000),
+// apart; call i has timeouts[i] (the last one for the rest) as every timeout of its own; each call's duration goes
+// to `took` when given. Bounded: a call that hangs leaves fewer results, never a hung test.
+std::vector<Result> call(const Origin& origin, int calls,
+                         std::vector<std::chrono::milliseconds> timeouts = {std::chrono::milliseconds(2000)},
                          std::chrono::milliseconds gap = {}, std::vector<std::chrono::milliseconds>* took = nullptr) {
   net::io_context io;
   std::vector<Result> results;
@@ -117,6 +119,7 @@ std::vector<Result> call(const Origin& origin, int calls, std::chrono::milliseco
           Result r;
           const auto start = std::chrono::steady_clock::now();
           {
+            const auto timeout = timeouts.at(std::min<std::size_t>(static_cast<std::size_t>(i), timeouts.size() - 1));
             UpstreamCall c(origin, UpstreamTimeouts{timeout, timeout, timeout});
             UpstreamRequest req("POST", "/v1/x");
             req.add("Content-Type", "application/json");
@@ -132,9 +135,10 @@ std::vector<Result> call(const Origin& origin, int calls, std::chrono::milliseco
             took->push_back(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start));
           results.push_back(std::move(r));
         }
+        clear_connection_pool();  // its connections' armed timers would keep run() busy until they expire
       },
       net::detached);
-  io.run();
+  io.run_for(std::chrono::seconds(20));
   clear_connection_pool();
   return results;
 }
@@ -191,7 +195,7 @@ TEST(UpstreamCall, ARestingPooledConnectionOutlivesItsTimeoutAndIsReused) {
   ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none"},
                        {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo"}});
   std::vector<std::chrono::milliseconds> took;
-  const auto rs = call(up.origin(), 2, std::chrono::milliseconds(150), std::chrono::milliseconds(400), &took);
+  const auto rs = call(up.origin(), 2, {std::chrono::milliseconds(150)}, std::chrono::milliseconds(400), &took);
   EXPECT_EQ(rs.at(0).body, "one") << rs.at(0).error;
   EXPECT_EQ(rs.at(1).body, "two") << rs.at(1).error;
   EXPECT_EQ(up.connections(), 1) << "the idle connection was closed by the last call's timeout";
@@ -203,13 +207,30 @@ TEST(UpstreamCall, ACallOnAReusedConnectionTimesOutAtItsOwnDeadline) {
   ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none"}, stall});
   std::vector<std::chrono::milliseconds> took;
   // The first call's deadline passes 250 ms after it started, while the second call (started 200 ms later) waits.
-  const auto rs = call(up.origin(), 2, std::chrono::milliseconds(250), std::chrono::milliseconds(200), &took);
+  const auto rs = call(up.origin(), 2, {std::chrono::milliseconds(250)}, std::chrono::milliseconds(200), &took);
+  ASSERT_EQ(rs.size(), 2u) << "a call hung";
   EXPECT_EQ(rs.at(0).body, "one") << rs.at(0).error;
   EXPECT_FALSE(rs.at(1).started);
   EXPECT_EQ(rs.at(1).failure, UpstreamFailure::timeout) << rs.at(1).error;
   EXPECT_GE(took.at(1).count(), 240) << "timed out at the earlier call's deadline";
   EXPECT_LT(took.at(1).count(), 1500);
   EXPECT_EQ(up.connections(), 1) << "the second call was meant to reuse the first one's connection";
+}
+
+// The other way round: the second call's deadline is earlier than the one the timer waits for (the first call's
+// long timeout), so the timer is re-armed for it.
+TEST(UpstreamCall, AShorterTimeoutOnAReusedConnectionIsKept) {
+  Answer stall;
+  stall.stall = true;
+  ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none"}, stall});
+  std::vector<std::chrono::milliseconds> took;
+  const auto rs = call(up.origin(), 2, {std::chrono::milliseconds(5000), std::chrono::milliseconds(200)}, {}, &took);
+  ASSERT_EQ(rs.size(), 2u) << "a call hung";
+  EXPECT_EQ(rs.at(0).body, "one") << rs.at(0).error;
+  EXPECT_EQ(rs.at(1).failure, UpstreamFailure::timeout) << rs.at(1).error;
+  EXPECT_GE(took.at(1).count(), 190);
+  EXPECT_LT(took.at(1).count(), 2000) << "waited for the first call's deadline";
+  EXPECT_EQ(up.connections(), 1);
 }
 
 // A call that ends after its io_context stopped (a server destroyed after a drain timeout, on another thread) does
