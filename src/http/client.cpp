@@ -94,10 +94,10 @@ struct UpstreamWatch {
   inline void close_connection();
 };
 
-
 class UpstreamConnection {
  public:
-  UpstreamConnection(net::any_io_executor ex, const Origin& o) : key(o.key()), watch(std::make_shared<UpstreamWatch>(ex)) {
+  UpstreamConnection(net::any_io_executor ex, const Origin& o)
+      : key(o.key()), watch(std::make_shared<UpstreamWatch>(ex)) {
     if (o.tls) {
       tls.emplace(ex, tls_context());
     } else {
