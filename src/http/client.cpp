@@ -13,7 +13,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <algorithm>
 #include <tuple>
-#include <charconv>
 #include <cstring>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
@@ -196,14 +195,13 @@ void give_back(std::unique_ptr<UpstreamConnection> c) {
 std::string serialize_head(const UpstreamRequest& req, std::string_view host) {
   const auto& m = req.method();
   const bool length = !req.payload().empty() || m == "POST" || m == "PUT" || m == "PATCH";
-  char digits[24];
-  const auto n = std::to_chars(digits, digits + sizeof digits, req.payload().size()).ptr - digits;
+  const Decimal size(req.payload().size());
   std::string head;
   head.reserve(m.size() + req.target().size() + host.size() + req.fields().size() + 64);
   using namespace std::string_view_literals;
   append_pieces(head, {m, " "sv, req.target(), " HTTP/1.1\r\nHost: "sv, host, "\r\n"sv, req.fields(),
                        length ? "Content-Length: "sv : std::string_view(),
-                       length ? std::string_view(digits, static_cast<std::size_t>(n)) : std::string_view(),
+                       length ? size.view() : std::string_view(),
                        length ? "\r\n\r\n"sv : "\r\n"sv});
   return head;
 }

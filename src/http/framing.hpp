@@ -5,6 +5,7 @@
 // transfer codings we cannot undo are all refused.
 #pragma once
 #include <boost/container/small_vector.hpp>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -27,6 +28,19 @@ inline void append_pieces(std::string& out, std::initializer_list<std::string_vi
   char* d = out.data() + at;
   for (const auto p : pieces) d = std::char_traits<char>::copy(d, p.data(), p.size()) + p.size();
 }
+
+// An integer in decimal, formatted in place (a piece for append_pieces).
+class Decimal {
+ public:
+  template <class Int>
+  explicit Decimal(Int v)
+      : size_(static_cast<std::size_t>(std::to_chars(digits_, digits_ + sizeof digits_, v).ptr - digits_)) {}
+  [[nodiscard]] std::string_view view() const { return {digits_, size_}; }
+
+ private:
+  char digits_[24];  // any 64-bit integer, sign included
+  std::size_t size_;
+};
 
 // The readable bytes of an Asio/Beast buffer (e.g. beast::flat_buffer) as text.
 template <class Buffer>

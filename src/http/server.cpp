@@ -524,17 +524,13 @@ class Rejection : public std::enable_shared_from_this<Rejection> {
 std::string Responder::head(int status, std::string_view content_type, std::span<const Header> extra, bool chunked,
                             std::size_t length) const {
   using namespace std::string_view_literals;
-  char status_digits[12], length_digits[24];
-  const std::string_view status_text(status_digits,
-                                     static_cast<std::size_t>(std::to_chars(status_digits, status_digits + 12, status).ptr - status_digits));
-  const std::string_view length_text(length_digits,
-                                     static_cast<std::size_t>(std::to_chars(length_digits, length_digits + 24, length).ptr - length_digits));
+  const Decimal status_text(status), length_text(length);
   std::string h;
   h.reserve(256);
-  append_pieces(h, {"HTTP/1.1 "sv, status_text, " "sv, bhttp::obsolete_reason(static_cast<bhttp::status>(status)),
-                    "\r\nContent-Type: "sv, content_type,
+  append_pieces(h, {"HTTP/1.1 "sv, status_text.view(), " "sv,
+                    bhttp::obsolete_reason(static_cast<bhttp::status>(status)), "\r\nContent-Type: "sv, content_type,
                     chunked ? "\r\nTransfer-Encoding: chunked"sv : "\r\nContent-Length: "sv,
-                    chunked ? std::string_view() : length_text, "\r\nx-request-id: "sv, req_.request_id});
+                    chunked ? std::string_view() : length_text.view(), "\r\nx-request-id: "sv, req_.request_id});
   for (const auto& [name, value] : extra) append_pieces(h, {"\r\n"sv, name, ": "sv, value});
   for (const auto& [name, value] : headers_) append_pieces(h, {"\r\n"sv, name, ": "sv, value});
   append_pieces(h, {close_ || !req_.keep_alive() ? "\r\nConnection: close\r\n\r\n"sv : "\r\n\r\n"sv});
