@@ -74,7 +74,12 @@ def main():
 
     # --- per-round metrics -----------------------------------------------------------------------------
     def lat(q):
-        return lambda rnd, p: (res(rnd, p, "latency") or {}).get("latency_us", {}).get(q)
+        # The mean of the round's two halves (run.sh runs them in A-B-C-C-B-A order), or the one there is.
+        def f(rnd, p):
+            vs = [(res(rnd, p, wl) or {}).get("latency_us", {}).get(q) for wl in ("latency", "latency_b")]
+            vs = [v for v in vs if v is not None]
+            return sum(vs) / len(vs) if vs else None
+        return f
 
     def added(metric_fn):
         def f(rnd, p):
@@ -137,6 +142,7 @@ def main():
     shared = total("streams", "chunk_shared_events")
     ev = total("streams", "events")
     slow_done = total("slow", "streams_done")
+    slow_runs = {p: sum(1 for rnd in rounds if (rnd, p, "slow") in by) for p in PATHS}  # none with --only
     slow_co = total("slow", "coalesced_events")
     errors = {p: sum((by[k]["result"].get("http_errors", 0) + by[k]["result"].get("io_errors", 0) +
                       by[k]["result"].get("timeouts", 0))
@@ -189,7 +195,7 @@ def main():
     out.append("| streams ending in `[DONE]` (all rounds) | "
                + " | ".join(f"{st_done[p]} / {st_total[p]}" for p in PATHS) + " | | all |")
     out.append(f"| {w['slow']:,} concurrent slow streams completed with `[DONE]` (all rounds) | "
-               + " | ".join(f"{slow_done[p]} / {w['slow'] * n_rounds}" for p in PATHS) + " | | all |")
+               + " | ".join(f"{slow_done[p]} / {slow_runs[p] * w['slow']}" if slow_runs[p] else "—" for p in PATHS) + " | | all |")
     # Only the first round opens 1,000 streams in a process that never had them: later rounds reuse the heap
     # that malloc kept from round 1, so their RSS deltas say little.
     first = {p: rss_ps[p][:1] for p in PATHS}
@@ -206,7 +212,8 @@ def main():
     out.append("| failed requests (HTTP/IO errors, timeouts; all rounds) | "
                + " | ".join(str(errors[p]) for p in PATHS) + " | | 0 |")
     out.append("")
-    out.append(f"Workloads per round: latency = {w['latency_n']:,} sequential non-stream requests; throughput = "
+    out.append(f"Workloads per round: latency = {w['latency_n']:,} sequential non-stream requests, in two "
+               f"halves with the paths in A-B-C-C-B-A order (a path's quantile is the mean of its halves'); throughput = "
                f"{w['rps_c']} connections for {w['rps_s']} s; streams = {w['streams']} connections each running "
                f"{w.get('stream_rounds', 1)} streams of {w['stream_chunks']} chunks at {w['stream_ms']} ms back to back, "
                f"starts spread over one stream's length; slow = {w['slow']:,} concurrent streams of "

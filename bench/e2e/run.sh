@@ -322,9 +322,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
     done
   fi
   if wants latency; then
-    log "round $r/$ROUNDS: latency at concurrency 1 ($LAT_N requests)"
+    # Two halves in A-B-C-C-B-A order: a drift of the machine's speed during the round (or an effect of coming
+    # first or last) weighs on the three paths alike; the report averages each path's two halves.
+    log "round $r/$ROUNDS: latency at concurrency 1 (2 × $((LAT_N / 2)) requests, paths in A-B-C-C-B-A order)"
     for p in "${PATHS[@]}"; do
-      run_load "$r" "$p" latency none -- -c 1 -n "$LAT_N" --warmup 20 --body "$BODY_JSON" --max-time 120
+      run_load "$r" "$p" latency none -- -c 1 -n $((LAT_N / 2)) --warmup 20 --body "$BODY_JSON" --max-time 120
+    done
+    for ((i = ${#PATHS[@]} - 1; i >= 0; i--)); do
+      run_load "$r" "${PATHS[i]}" latency_b none -- -c 1 -n $((LAT_N / 2)) --warmup 20 --body "$BODY_JSON" \
+        --max-time 120
     done
   fi
   if wants throughput; then
