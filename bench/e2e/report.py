@@ -195,7 +195,8 @@ def main():
     out.append("| streams ending in `[DONE]` (all rounds) | "
                + " | ".join(f"{st_done[p]} / {st_total[p]}" for p in PATHS) + " | | all |")
     out.append(f"| {w['slow']:,} concurrent slow streams completed with `[DONE]` (all rounds) | "
-               + " | ".join(f"{slow_done[p]} / {slow_runs[p] * w['slow']}" if slow_runs[p] else "—" for p in PATHS) + " | | all |")
+               + " | ".join(f"{slow_done[p]} / {slow_runs[p] * w['slow']}" if slow_runs[p] else "—" for p in PATHS)
+               + " | | all |")
     # Only the first round opens 1,000 streams in a process that never had them: later rounds reuse the heap
     # that malloc kept from round 1, so their RSS deltas say little.
     first = {p: rss_ps[p][:1] for p in PATHS}
@@ -213,8 +214,8 @@ def main():
                + " | ".join(str(errors[p]) for p in PATHS) + " | | 0 |")
     out.append("")
     out.append(f"Workloads per round: latency = {w['latency_n']:,} sequential non-stream requests, in two "
-               f"halves with the paths in A-B-C-C-B-A order (a path's quantile is the mean of its halves'); throughput = "
-               f"{w['rps_c']} connections for {w['rps_s']} s; streams = {w['streams']} connections each running "
+               f"halves with the paths in A-B-C-C-B-A order (a path's quantile is the mean of its halves'); "
+               f"throughput = {w['rps_c']} connections for {w['rps_s']} s; streams = {w['streams']} connections each running "
                f"{w.get('stream_rounds', 1)} streams of {w['stream_chunks']} chunks at {w['stream_ms']} ms back to back, "
                f"starts spread over one stream's length; slow = {w['slow']:,} concurrent streams of "
                f"{w['slow_chunks']} chunks at {w['slow_ms']} ms. nginx RSS is master + worker "
