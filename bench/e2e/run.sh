@@ -324,12 +324,14 @@ for ((r = 1; r <= ROUNDS; r++)); do
   if wants latency; then
     # Two halves in A-B-C-C-B-A order: a drift of the machine's speed during the round (or an effect of coming
     # first or last) weighs on the three paths alike; the report averages each path's two halves.
-    log "round $r/$ROUNDS: latency at concurrency 1 (2 × $((LAT_N / 2)) requests, paths in A-B-C-C-B-A order)"
-    for p in "${PATHS[@]}"; do
-      run_load "$r" "$p" latency none -- -c 1 -n $((LAT_N / 2)) --warmup 20 --body "$BODY_JSON" --max-time 120
-    done
-    for ((i = ${#PATHS[@]} - 1; i >= 0; i--)); do
-      run_load "$r" "${PATHS[i]}" latency_b none -- -c 1 -n $((LAT_N / 2)) --warmup 20 --body "$BODY_JSON" \
+    half=$((LAT_N / 2))
+    log "round $r/$ROUNDS: latency at concurrency 1 (2 × $half requests, paths in A-B-C-C-B-A order)"
+    order=("${PATHS[@]}")
+    for ((i = ${#PATHS[@]} - 1; i >= 0; i--)); do order+=("${PATHS[i]}"); done
+    for ((k = 0; k < ${#order[@]}; k++)); do
+      half_name=latency
+      ((k < ${#PATHS[@]})) || half_name=latency_b
+      run_load "$r" "${order[k]}" "$half_name" none -- -c 1 -n "$half" --warmup 20 --body "$BODY_JSON" \
         --max-time 120
     done
   fi
