@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -43,6 +44,28 @@ int hex(char c) {
 int hex4(const char* p) {
   const int a = hex(p[0]), b = hex(p[1]), c = hex(p[2]), d = hex(p[3]);
   return (a | b | c | d) < 0 ? -1 : (a << 12) | (b << 8) | (c << 4) | d;
+}
+// The `n` bytes at `a` are those at `b` (n a constant, 4 or more): compared a word at a time, the last word
+// overlapping the one before (a library call for a few bytes costs more than the compare).
+template <std::size_t n>
+bool same_bytes(const char* a, const char* b) {
+  static_assert(n >= 4);
+  using Word = std::conditional_t<(n >= 8), std::uint64_t, std::uint32_t>;
+  constexpr std::size_t w = sizeof(Word);
+  Word x, y, diff = 0;
+  for (std::size_t i = 0; i + w < n; i += w) {
+    std::memcpy(&x, a + i, w);
+    std::memcpy(&y, b + i, w);
+    diff |= x ^ y;
+  }
+  std::memcpy(&x, a + n - w, w);
+  std::memcpy(&y, b + n - w, w);
+  return (diff | (x ^ y)) == 0;
+}
+// `s` is the word `w` (a literal).
+template <std::size_t N>
+bool is(std::string_view s, const char (&w)[N]) {
+  return s.size() == N - 1 && same_bytes<N - 1>(s.data(), w);
 }
 bool cont(const char* p, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
   const auto c = static_cast<unsigned char>(*p);
@@ -84,22 +107,23 @@ class Scanner {
   };
 
   void skip_ws() {
-    if (p_ == end_ || !is_ws(*p_)) return;  // compact JSON: nothing to skip
-    ++p_;
-    if (p_ == end_ || !is_ws(*p_)) return;  // one space (after a colon)
+    // Most often there is nothing to skip: compact JSON, or a value after `": "` (see member:).
+    if (p_ == end_ || static_cast<unsigned char>(*p_) > ' ') return;
+    if (!is_ws(*p_)) return;
     ++p_;
 #if defined(__SSE2__)
-    // Indented JSON: a newline and a run of spaces, sixteen bytes at a time.
+    // Indented JSON: a newline and a run of spaces. Sixteen bytes at a time to the first byte that is not a space;
+    // a tab, CR or another newline there goes on with the run.
     while (end_ - p_ >= 16) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
-      const __m128i ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-                                      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))));
-      const auto other = ~static_cast<unsigned>(_mm_movemask_epi8(ws)) & 0xFFFFu;
-      if (other != 0) {
-        p_ += __builtin_ctz(other);
-        return;
+      const auto other = ~static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')))) & 0xFFFFu;
+      if (other == 0) {
+        p_ += 16;
+        continue;
       }
-      p_ += 16;
+      p_ += __builtin_ctz(other);
+      if (!is_ws(*p_)) return;
+      ++p_;
     }
 #endif
     while (p_ < end_ && is_ws(*p_)) ++p_;
@@ -109,10 +133,10 @@ class Scanner {
   bool escape();  // at a backslash
   // At '-' or a digit. The value is given to the facts when one is wanted.
   Scan number();
-  bool literal(std::string_view word) {
-    if (static_cast<std::size_t>(end_ - p_) < word.size() || std::memcmp(p_, word.data(), word.size()) != 0)
-      return false;
-    p_ += word.size();
+  template <std::size_t N>
+  bool literal(const char (&word)[N]) {
+    if (static_cast<std::size_t>(end_ - p_) < N - 1 || !same_bytes<N - 1>(p_, word)) return false;
+    p_ += N - 1;
     return true;
   }
 
@@ -264,18 +288,18 @@ Scan Scanner::key(const Str& k, const char* quote) {
   if (k.escaped) return Scan::unsure;  // its unescaped name decides
   const std::string_view name(k.data, k.size);
   if (keys_ != nullptr && depth_ == 1) keys_->push_back(static_cast<std::uint32_t>(quote - begin_));
-  // Told apart by length first: most keys are none of these.
-  const bool finish = name.size() == 13 && name == "finish_reason";
-  const bool usage = name.size() == 5 && depth_ == 1 && name == "usage";
+  // Told apart by length first (is()): most keys are none of these.
+  const bool finish = is(name, "finish_reason");
+  const bool usage = depth_ == 1 && is(name, "usage");
   if (finish || usage) keys_ = nullptr;  // no place to start from after a key that gives a fact
   if (finish) {
     if (finish_empty()) want_ = Want::finish_reason;
   } else if (usage) {
     want_ = Want::usage;
   } else if (usage_depth_ != 0 && depth_ == usage_depth_) {
-    if (name.size() == 13 && name == "prompt_tokens") want_ = Want::prompt;
-    if (name.size() == 17 && name == "completion_tokens") want_ = Want::completion;
-    if (name.size() == 12 && name == "total_tokens") want_ = Want::total;
+    if (is(name, "prompt_tokens")) want_ = Want::prompt;
+    if (is(name, "completion_tokens")) want_ = Want::completion;
+    if (is(name, "total_tokens")) want_ = Want::total;
   }
   return Scan::ok;
 }
