@@ -5,6 +5,9 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -156,7 +159,25 @@ constexpr std::array<bool, 256> kNeedsQuotes = [] {
   t['"'] = t['='] = t['\\'] = t[0x7f] = true;
   return t;
 }();
+// Sixteen bytes at a time where the value has them (the last sixteen overlapping the ones before), else byte by
+// byte with the table.
 bool needs_quotes(std::string_view v) {
+#if defined(__SSE2__)
+  if (v.size() >= 16) {
+    const auto special = [](const char* p) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(' ')), x);  // x <= ' '
+      const __m128i hit = _mm_or_si128(
+          _mm_or_si128(low, _mm_cmpeq_epi8(x, _mm_set1_epi8('"'))),
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('=')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                       _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f))));
+      return _mm_movemask_epi8(hit) != 0;
+    };
+    for (std::size_t i = 0; i + 16 < v.size(); i += 16)
+      if (special(v.data() + i)) return true;
+    return special(v.data() + v.size() - 16);
+  }
+#endif
   for (const unsigned char c : v)
     if (kNeedsQuotes[c]) return true;
   return false;
