@@ -10,8 +10,8 @@ namespace sb::http {
 
 class ConnectionBase;
 
-// The connection's own hang-up watch peeks at its socket, and a peek completes on any queued byte: once a client
-// has pipelined its next request, the peek cannot see a FIN behind it. This watch can: an epoll set of its own,
+// The connection's own hang-up watch waits for its socket to be readable, which any queued byte makes it: once a
+// client has pipelined its next request, that wait cannot see a FIN behind it. This watch can: an epoll set of its own,
 // interested in EPOLLRDHUP alone (the peer shut its sending side; errors and hang-ups are always reported), which
 // the worker's reactor waits on like any descriptor. One per worker; used on the worker's thread only.
 class HangupWatch : public std::enable_shared_from_this<HangupWatch> {

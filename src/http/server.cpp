@@ -60,7 +60,7 @@ class ConnectionBase {
     guarding_ = true;
     cut_ = Responder::Cut::none;
     ++guard_generation_;
-    watch_hangup(guard_generation_);
+    watch_hangup();
   }
   void cut(Responder::Cut why) {
     if (!guarding_ || cut_ != Responder::Cut::none) return;
@@ -71,10 +71,7 @@ class ConnectionBase {
   // Ends the guard and returns the cut, if any (after one, the caller must reset its coroutine's cancellation state).
   Responder::Cut end_guard() {
     guarding_ = false;
-    if (watching_) {
-      watching_ = false;
-      watch_cancel_.emit(net::cancellation_type::terminal);  // its handler sees a newer generation: ignored
-    }
+    // The watch's wait is left pending: it is also how serve() waits for the next request (see watch_hangup).
     forget_hangup_watch();
     return cut_;
   }
@@ -95,11 +92,9 @@ class ConnectionBase {
     return std::max(std::min({l.idle_timeout, l.request_timeout, l.write_timeout}), std::chrono::milliseconds(10));
   }
   // Watches the client's socket for its FIN without reading from it (see Connection::watch_hangup).
-  virtual void watch_hangup(std::uint64_t generation) = 0;
+  virtual void watch_hangup() = 0;
   // Whether the client has closed its end (FIN or error), however many unread bytes are queued before it.
   virtual bool peer_hung_up() = 0;
-  // Cancels serve()'s wait for a next request (the only operation on the socket while idle_reading_).
-  virtual void cancel_idle_read() = 0;
   virtual int native_fd() = 0;
   // Before the socket closes (its number could then be another socket's): every path that closes it calls this.
   void forget_hangup_watch() {
@@ -107,23 +102,19 @@ class ConnectionBase {
     if (const auto w = hangups_.lock()) w->forget(watched_fd_, *this);
     watched_fd_ = -1;
   }
-  void on_peeked(std::uint64_t generation, boost::system::error_code ec, std::size_t n) {
-    // An EOF seen here is seen only once (the reactor then stops trying reads on its own, and no new edge comes):
-    // remembered even when the guard is over, so that serve() closes instead of waiting for the next request.
-    if (ec != net::error::operation_aborted && (ec || n == 0)) {
-      peer_closed_ = true;
-      // Completed after the guard ended, with serve() already waiting for a next request: the reactor took this
-      // EOF as the socket's last news and will not report it again, so that read would wait until the idle timeout.
-      if (idle_reading_) cancel_idle_read();
-    }
-    if (generation != guard_generation_ || !guarding_) return;  // a watch of an earlier request, or the guard ended
-    watching_ = false;
-    // EOF or an error: the client is gone. Bytes: a pipelined next request (left queued for serve()); a FIN behind
-    // them is seen now, or later by the worker's HangupWatch — peeking again would complete at once, again and again.
-    if (ec || n == 0 || peer_hung_up()) {
+  // The watch's wait completed: the socket has something to read, or the wait was cancelled (the socket closing).
+  void on_readable(boost::system::error_code ec) {
+    waiting_ = false;
+    // Between requests (the guard over): what came is the next request, or the client's FIN, and serve()'s read,
+    // queued behind this wait on the socket, was performed in the same pass and has it.
+    if (ec == net::error::operation_aborted || !guarding_) return;
+    // During a request: EOF or an error is the client gone. Bytes: a pipelined next request (left queued for
+    // serve()); a FIN behind them is seen now, or later by the worker's HangupWatch — waiting again would complete
+    // at once, again and again.
+    if (ec || peer_hung_up()) {
       cut(Responder::Cut::hangup);
     } else if (const auto w = hangups_.lock()) {
-      if (w->watch(native_fd(), *this, generation)) watched_fd_ = native_fd();
+      if (w->watch(native_fd(), *this, guard_generation_)) watched_fd_ = native_fd();
     }
   }
 
@@ -133,16 +124,13 @@ class ConnectionBase {
   Clock::time_point deadline_ = Clock::time_point::max();
   net::ip::address remote_;
   net::cancellation_signal cancel_;        // bound to the connection's coroutine: cancels what it awaits
-  net::cancellation_signal watch_cancel_;  // the hang-up watch
   std::uint64_t guard_generation_ = 0;
   Responder::Cut cut_ = Responder::Cut::none;
   bool guarding_ = false;
-  bool watching_ = false;
+  bool waiting_ = false;      // the watch's wait is pending on the socket
   bool peer_closed_ = false;  // the client's end is closed: once everything it sent is answered, close
-  bool idle_reading_ = false;  // serve() is waiting for the first bytes of a next request
   std::weak_ptr<HangupWatch> hangups_;  // the worker's (it goes before the connections when the server ends)
   int watched_fd_ = -1;                 // the socket's descriptor while it is in it
-  char peek_byte_ = 0;
 };
 
 // One client connection over `Stream`: tcp::socket (plain HTTP) or ssl::stream<tcp::socket> (HTTPS). The session
@@ -205,25 +193,22 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     int n = 0;
     return socket().is_open() && ::ioctl(socket().native_handle(), FIONREAD, &n) == 0 && n > 0;
   }
-  void cancel_idle_read() override {
-    boost::system::error_code ignored;
-    socket().cancel(ignored);
-  }
   int native_fd() override { return socket().native_handle(); }
   bool peer_hung_up() override {
     pollfd p{socket().native_handle(), POLLRDHUP, 0};
     return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
   }
-  // A 1-byte MSG_PEEK receive on the raw socket: tried at once (an EOF that came with the request is seen now),
-  // else completed by the reactor when bytes or the FIN arrive; nothing is consumed either way.
-  void watch_hangup(std::uint64_t generation) override {
-    watching_ = true;
-    socket().async_receive(net::buffer(&peek_byte_, 1), tcp::socket::message_peek,
-                           net::bind_cancellation_slot(watch_cancel_.slot(),
-                                                       [self = this->shared_from_this(), generation](
-                                                           boost::system::error_code ec, std::size_t n) {
-                                                         self->on_peeked(generation, ec, n);
-                                                       }));
+  // A wait for readability on the raw socket (no read, nothing consumed), left pending when the request ends: the
+  // client's next request completes it and serve()'s read, queued behind it, in one pass of the reactor. Asio tries
+  // a read at once when no other read is queued on the socket (a recv that finds nothing, `EAGAIN`, on every idle
+  // wait and every peek); a wait starts by re-arming the socket's readiness (one epoll_ctl, which also reports a
+  // FIN that came with the request) and makes serve()'s next read wait for the event instead of trying. A wait
+  // left by an earlier request (whose next request was already buffered) goes on serving.
+  void watch_hangup() override {
+    if (waiting_) return;
+    waiting_ = true;
+    socket().async_wait(tcp::socket::wait_read,
+                        [self = this->shared_from_this()](boost::system::error_code ec) { self->on_readable(ec); });
   }
 
   // The watchdog: closes the socket once the current deadline has passed (bounds idle keep-alive, slow requests,
@@ -424,9 +409,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         if (peer_closed_) co_return;  // answered everything the client sent before it closed its side
         set_deadline(Clock::now() + lim.idle_timeout);
         const auto space = buffer_.prepare(4096);
-        idle_reading_ = true;
         auto [ec, n] = co_await stream_.async_read_some(space, as_tuple);
-        idle_reading_ = false;
         if (ec) co_return;  // hang-up or idle timeout: nothing to answer
         buffer_.commit(n);
       }

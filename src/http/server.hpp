@@ -73,7 +73,7 @@ class Responder {
   // watched for a hang-up, and a hang-up or interrupt() cancels whatever the request's coroutine is awaiting
   // (Asio per-operation cancellation of the connection's coroutine; every later co_await of an operation throws
   // operation_aborted until end_guard()). Writes to the client are never cut half-way. No coroutine is spawned:
-  // the watch is a 1-byte MSG_PEEK receive with a plain handler, so a guarded request costs no scheduler round.
+  // the watch is a wait for readability with a plain handler, so a guarded request costs no scheduler round.
   enum class Cut { none, hangup, interrupted };
   void begin_guard();
   // Cuts the guarded work short (e.g. a newer request of the same session). On this connection's thread only;

@@ -81,8 +81,8 @@ TEST_F(ProxyToMockUpstream, ClientHangUpBeforeFirstByteCancelsToo) {
 }
 
 // A client that pipelines its next request and then hangs up: the FIN sits behind bytes the proxy has not read yet,
-// where the connection's own peek cannot see it. The upstream call is still cancelled at once, not when the
-// upstream's first-byte timeout (1.5 s here) ends it.
+// where the connection's own wait for readability cannot see it. The upstream call is still cancelled at once, not
+// when the upstream's first-byte timeout (1.5 s here) ends it.
 TEST_F(ProxyToMockUpstream, HangUpAfterAPipelinedRequestCancelsTheUpstreamCallAtOnce) {
   for (const bool stream : {false, true}) {
     const auto before = upstream_stats().at("streams_cancelled").as_int64();
