@@ -108,8 +108,7 @@ class Scanner {
 
   void skip_ws() {
     // Most often there is nothing to skip: compact JSON, or a value after `": "` (see member:).
-    if (p_ == end_ || static_cast<unsigned char>(*p_) > ' ') return;
-    if (!is_ws(*p_)) return;
+    if (p_ == end_ || !is_ws(*p_)) return;
     ++p_;
 #if defined(__SSE2__)
     // Indented JSON: a newline and a run of spaces. Sixteen bytes at a time to the first byte that is not a space;
