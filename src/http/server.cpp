@@ -200,10 +200,11 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   }
   // A wait for readability on the raw socket (no read, nothing consumed), left pending when the request ends: the
   // client's next request completes it and serve()'s read, queued behind it, in one pass of the reactor. Asio tries
-  // a read at once when no other read is queued on the socket (a recv that finds nothing, `EAGAIN`, on every idle
-  // wait and every peek); a wait starts by re-arming the socket's readiness (one epoll_ctl, which also reports a
-  // FIN that came with the request) and makes serve()'s next read wait for the event instead of trying. A wait
-  // left by an earlier request (whose next request was already buffered) goes on serving.
+  // a read at once when no other read is queued on the socket (a recv that finds nothing, `EAGAIN`, for the peek
+  // this replaced and for every idle read after a response); a wait starts by re-arming the socket's readiness (one
+  // epoll_ctl, which also reports a FIN that came with the request) and makes serve()'s next read wait for the
+  // event instead of trying. A wait left by an earlier request (whose next request was already buffered) goes on
+  // serving.
   void watch_hangup() override {
     if (waiting_) return;
     waiting_ = true;

@@ -65,25 +65,28 @@ TEST(RequestLogLine, TextQuotesHostileValuesSoALineStaysOneLine) {
   EXPECT_NE(line.find("prompt_tokens=- "), std::string::npos);
 }
 
-// A text value is quoted exactly when a byte of it is <= ' ', '"', '=', '\\' or DEL, wherever that byte is (the check
-// takes eight bytes at a time, then the rest one by one); other bytes, UTF-8 among them, are written bare.
+// A text value is quoted exactly when a byte of it is <= ' ', '"', '=', '\\' or DEL, wherever that byte is (values of
+// 16 bytes or more are checked sixteen at a time, the last sixteen overlapping; shorter ones byte by byte); other
+// bytes, UTF-8 among them, are written bare.
 TEST(RequestLogLine, TextQuotesAValueForAnyOfItsSpecialBytesAnywhere) {
-  const std::string plain = "gpt-4o-mini:2024-07-18.\xc3\xa9~";  // 26 bytes, none special
-  for (int b = 0; b < 256; ++b) {
-    const auto c = static_cast<char>(b);
-    const bool special = b <= ' ' || c == '"' || c == '=' || c == '\\' || b == 0x7f;
-    for (std::size_t at = 0; at < plain.size(); ++at) {
-      std::string model = plain;
-      model[at] = c;
-      RequestLog r = sample();
-      r.model = model;
-      const std::string line = format_request_text(r);
-      const bool quoted = line.find(" model=\"") != std::string::npos;
-      const bool bare = line.find(" model=" + model + " ") != std::string::npos;
-      if (special) {
-        EXPECT_TRUE(quoted) << "byte " << b << " at " << at << ": " << line;
-      } else {
-        EXPECT_TRUE(bare && !quoted) << "byte " << b << " at " << at << ": " << line;
+  // 26 bytes (one block, then the last sixteen overlapping it) and 10 bytes (byte by byte); none special.
+  for (const std::string& plain : {std::string("gpt-4o-mini:2024-07-18.\xc3\xa9~"), std::string("gpt-4o-min")}) {
+    for (int b = 0; b < 256; ++b) {
+      const auto c = static_cast<char>(b);
+      const bool special = b <= ' ' || c == '"' || c == '=' || c == '\\' || b == 0x7f;
+      for (std::size_t at = 0; at < plain.size(); ++at) {
+        std::string model = plain;
+        model[at] = c;
+        RequestLog r = sample();
+        r.model = model;
+        const std::string line = format_request_text(r);
+        const bool quoted = line.find(" model=\"") != std::string::npos;
+        const bool bare = line.find(" model=" + model + " ") != std::string::npos;
+        if (special) {
+          EXPECT_TRUE(quoted) << "byte " << b << " at " << at << ": " << line;
+        } else {
+          EXPECT_TRUE(bare && !quoted) << "byte " << b << " at " << at << ": " << line;
+        }
       }
     }
   }
