@@ -2,6 +2,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -120,7 +121,21 @@ int main(int argc, char** argv) {
                port, threads, describe_providers(reg), reg.default_name(), message_log_note);
   spdlog::set_level(level);
 
-  server.start([] { sb::http::clear_connection_pool(); });
+  // A worker's request lines of one event-loop turn go out in one write: the turn's first line posts the flush behind
+  // the handlers already queued. (A write of a line to a file costs ~1.3 µs, some 3% of the proxy's CPU per request
+  // at 64 connections; batched, a busy turn's lines cost one.)
+  server.start(
+      [](boost::asio::io_context& io) {
+        sb::obs::hold_request_lines(
+            [](void* context) {
+              boost::asio::post(*static_cast<boost::asio::io_context*>(context), [] { sb::obs::flush_request_lines(); });
+            },
+            &io);
+      },
+      [] {
+        sb::obs::hold_request_lines(nullptr, nullptr);  // writes what the last turn held
+        sb::http::clear_connection_pool();
+      });
 
   int sig = 0;
 #ifdef SWITCHBOARD_WITH_MIMALLOC

@@ -684,10 +684,11 @@ net::awaitable<void> Server::accept_loop(Worker& w) {
   }
 }
 
-void Server::start(std::function<void()> on_thread_exit) {
+void Server::start(std::function<void(net::io_context&)> on_thread_start, std::function<void()> on_thread_exit) {
   for (auto& w : workers_) {
     net::co_spawn(w->io, accept_loop(*w), net::detached);
-    w->thread = std::thread([&io = w->io, on_thread_exit] {
+    w->thread = std::thread([&io = w->io, on_thread_start, on_thread_exit] {
+      if (on_thread_start) on_thread_start(io);
       io.run();
       if (on_thread_exit) on_thread_exit();
     });

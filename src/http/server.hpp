@@ -119,8 +119,9 @@ class Server {
 
   // Binds every worker's listener to host:port (port 0 picks one); returns the bound port.
   unsigned short listen(const std::string& host, unsigned short port);
-  // Runs the workers; `on_thread_exit` runs on each worker thread after its io_context stops.
-  void start(std::function<void()> on_thread_exit = {});
+  // Runs the workers. On each worker thread, `on_thread_start` runs before its io_context does, and `on_thread_exit`
+  // after it stops.
+  void start(std::function<void(net::io_context&)> on_thread_start = {}, std::function<void()> on_thread_exit = {});
   // Stops accepting, lets in-flight requests finish for at most `drain`, then stops the workers.
   void shutdown(std::chrono::milliseconds drain);
   void join();

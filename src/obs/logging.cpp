@@ -2,6 +2,7 @@
 
 #include <spdlog/details/console_globals.h>
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -300,7 +301,42 @@ void write_stderr_line(std::string_view line) {
   }
 }
 
+// The request lines this thread holds until the end of its event-loop turn (hold_request_lines).
+struct HeldLines {
+  std::string text;
+  void (*schedule)(void*) = nullptr;
+  void* context = nullptr;
+  ~HeldLines() {
+    if (!text.empty()) write_stderr_line(text);
+  }
+};
+thread_local HeldLines t_held;
+constexpr std::size_t kMaxHeld = 16 * 1024;  // more than this is written at once
+
+// The first of the logger's sinks: a line logged through spdlog writes the request lines its thread holds first.
+class HeldLinesFirst final : public spdlog::sinks::sink {
+ public:
+  void log(const spdlog::details::log_msg&) override { flush_request_lines(); }
+  void flush() override { flush_request_lines(); }
+  void set_pattern(const std::string&) override {}
+  void set_formatter(std::unique_ptr<spdlog::formatter>) override {}
+};
+
 }  // namespace
+
+void hold_request_lines(void (*schedule)(void* context), void* context) {
+  flush_request_lines();
+  t_held.schedule = schedule;
+  t_held.context = context;
+}
+
+void flush_request_lines() {
+  auto& held = t_held.text;
+  if (held.empty()) return;
+  write_stderr_line(held);
+  held.clear();
+  if (held.capacity() > 4 * kMaxHeld) held = std::string();
+}
 
 bool json_logs() {
   return g_json;
@@ -341,7 +377,9 @@ bool scrub_log_secrets(std::string& text) {
 
 void setup_logging(std::string_view level, std::string_view format) {
   g_json = format == "json";
-  auto logger = std::make_shared<spdlog::logger>("switchboard", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>(
+      "switchboard", spdlog::sinks_init_list{std::make_shared<HeldLinesFirst>(),
+                                             std::make_shared<spdlog::sinks::stderr_sink_mt>()});
   std::unique_ptr<spdlog::formatter> inner;
   if (g_json) {
     inner = std::make_unique<JsonFormatter>();
@@ -378,7 +416,17 @@ void log_request(const RequestLog& r) {
   }
   line += '\n';
   scrub_log_secrets(line);
-  write_stderr_line(line);
+  if (t_held.schedule == nullptr) {
+    write_stderr_line(line);
+  } else {
+    const bool first = t_held.text.empty();
+    t_held.text += line;
+    if (t_held.text.size() >= kMaxHeld) {
+      flush_request_lines();
+    } else if (first) {
+      t_held.schedule(t_held.context);
+    }
+  }
   if (line.capacity() > 4096) line = std::string();  // one huge line does not stay pinned to the thread
 }
 

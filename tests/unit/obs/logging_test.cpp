@@ -1,6 +1,12 @@
 // Request log lines: one line whatever the values hold; secrets scrubbed.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -147,6 +153,91 @@ TEST(LogSecrets, EdgesRunsAndOtherThreadsSeeTheCurrentList) {
   scrub_log_secrets(after);
   EXPECT_EQ(after, "s3cr3t ***");
   set_log_secrets({});
+}
+
+// What this process writes to stderr while it lives (a pipe in place of fd 2; lines here are far below its size).
+class StderrCapture {
+ public:
+  StderrCapture() {
+    EXPECT_EQ(::pipe2(fds_, O_NONBLOCK), 0);
+    saved_ = ::dup(STDERR_FILENO);
+    ::dup2(fds_[1], STDERR_FILENO);
+  }
+  ~StderrCapture() {
+    ::dup2(saved_, STDERR_FILENO);
+    ::close(saved_);
+    ::close(fds_[0]);
+    ::close(fds_[1]);
+  }
+  StderrCapture(const StderrCapture&) = delete;
+  StderrCapture& operator=(const StderrCapture&) = delete;
+  // Everything written since the last call.
+  std::string take() {
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fds_[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    return out;
+  }
+
+ private:
+  int fds_[2] = {-1, -1};
+  int saved_ = -1;
+};
+
+RequestLog with_id(std::string_view id) {
+  RequestLog r = sample();
+  r.request_id = id;
+  return r;
+}
+
+TEST(HeldRequestLines, OneTurnsLinesAreWrittenTogetherInOrderWhenTheFlushRuns) {
+  setup_logging("info", "text");
+  StderrCapture err;
+  int scheduled = 0;
+  hold_request_lines([](void* n) { ++*static_cast<int*>(n); }, &scheduled);
+  log_request(with_id("req-a"));
+  log_request(with_id("req-b"));
+  EXPECT_EQ(scheduled, 1) << "one flush per turn, asked for by its first line";
+  EXPECT_EQ(err.take(), "") << "held until the flush";
+  flush_request_lines();
+  const std::string both = err.take();
+  const auto a = both.find("request_id=req-a"), b = both.find("request_id=req-b");
+  ASSERT_NE(a, std::string::npos) << both;
+  ASSERT_NE(b, std::string::npos) << both;
+  EXPECT_LT(a, b);
+  EXPECT_EQ(std::count(both.begin(), both.end(), '\n'), 2);
+  // The next turn asks again; a line logged through spdlog writes the held one first; stopping writes the rest.
+  log_request(with_id("req-c"));
+  EXPECT_EQ(scheduled, 2);
+  spdlog::warn("after req-c");
+  log_request(with_id("req-d"));
+  EXPECT_EQ(scheduled, 3);
+  hold_request_lines(nullptr, nullptr);
+  const std::string rest = err.take();
+  const auto c = rest.find("request_id=req-c"), w = rest.find("after req-c"), d = rest.find("request_id=req-d");
+  ASSERT_TRUE(c != std::string::npos && w != std::string::npos && d != std::string::npos) << rest;
+  EXPECT_LT(c, w);
+  EXPECT_LT(w, d);
+  // Not holding: written at once.
+  log_request(with_id("req-e"));
+  EXPECT_NE(err.take().find("request_id=req-e"), std::string::npos);
+  EXPECT_EQ(scheduled, 3);
+}
+
+TEST(HeldRequestLines, AFullBufferIsWrittenWithoutWaitingForTheTurnToEnd) {
+  setup_logging("info", "text");
+  StderrCapture err;
+  int scheduled = 0;
+  hold_request_lines([](void* n) { ++*static_cast<int*>(n); }, &scheduled);
+  std::size_t written = 0;
+  int lines = 0;
+  while (written == 0 && lines < 1000) {
+    log_request(with_id("req-" + std::to_string(lines++)));
+    written = err.take().size();
+  }
+  EXPECT_GT(written, 8u * 1024) << "written once a few kilobytes were held, not line by line";
+  EXPECT_LT(lines, 1000);
+  hold_request_lines(nullptr, nullptr);
 }
 
 }  // namespace
