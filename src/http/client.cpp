@@ -1,4 +1,5 @@
 #include "http/client.hpp"
+#include "http/empty_mark.hpp"
 #include "http/framing.hpp"
 #include "http/send_now.hpp"
 
@@ -145,6 +146,8 @@ class UpstreamConnection {
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
   Clock::time_point idle_since;
+  std::size_t asked = 0;  // the room the last read had
+  bool emptied = false;   // the last read took less than that: the kernel had nothing more
 };
 
 namespace {
@@ -187,6 +190,8 @@ void give_back(std::unique_ptr<UpstreamConnection> c) {
   auto& list = pool().idle[c->key];
   if (list.size() >= kMaxIdlePerOrigin) return;
   c->idle_since = Clock::now();
+  // The next read here is the next answer's, right after its request is sent: it waits for readiness at once.
+  if (c->plain && c->emptied) mark_receive_empty(c->plain->socket());
   list.push_back(std::move(c));
 }
 
@@ -382,7 +387,7 @@ net::awaitable<bool> UpstreamCall::attempt(const UpstreamRequest& req, bool& reu
     if (data.size() > kMaxResponseHead) co_return fail(UpstreamFailure::io, bad_message(), "read response headers");
     auto [hec, hn] = co_await read_into_buffer();
     if (hec) co_return fail(UpstreamFailure::io, hec, "read response headers");
-    conn_->buffer.commit(hn);
+    took(hn);
   }
   body_.emplace(*head_);
   co_return true;
@@ -421,13 +426,18 @@ net::awaitable<bool> UpstreamCall::read_some(std::string& out) {
       co_return fail(UpstreamFailure::io, ec, "read response body");
     }
     if (ec) co_return fail(UpstreamFailure::io, ec, "read response body");
-    conn_->buffer.commit(n);
+    took(n);
   }
 }
 
 net::awaitable<std::tuple<boost::system::error_code, std::size_t>> UpstreamCall::read_into_buffer() {
-  return conn_->with_stream(
-      [this](auto& s) { return s.async_read_some(conn_->buffer.prepare(read_room(conn_->buffer)), as_tuple); });
+  conn_->asked = read_room(conn_->buffer);
+  return conn_->with_stream([this](auto& s) { return s.async_read_some(conn_->buffer.prepare(conn_->asked), as_tuple); });
+}
+
+void UpstreamCall::took(std::size_t n) {
+  conn_->buffer.commit(n);
+  conn_->emptied = n < conn_->asked;
 }
 
 net::awaitable<bool> UpstreamCall::read_all(std::string& out, std::size_t limit) {

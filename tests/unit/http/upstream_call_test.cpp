@@ -290,6 +290,23 @@ TEST(UpstreamCall, BytesBehindAnAnswerMeanItsConnectionIsNotReused) {
   EXPECT_EQ(up.connections(), 2);
 }
 
+// The upstream closes a connection right after a keep-alive answer (its FIN may come with the answer's last bytes,
+// or later, while the connection rests in the pool): the next call finds it dead and retries at once on a fresh
+// one, without waiting for a timeout.
+TEST(UpstreamCall, AKeptAliveConnectionTheUpstreamClosedIsRetriedAtOnce) {
+  for (const auto gap : {std::chrono::milliseconds(0), std::chrono::milliseconds(50)}) {
+    ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none", true},
+                         {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo"}});
+    std::vector<std::chrono::milliseconds> took;
+    const auto rs = call(up.origin(), 2, {std::chrono::milliseconds(5000)}, gap, &took);
+    ASSERT_EQ(rs.size(), 2u);
+    EXPECT_EQ(rs.at(0).body, "one");
+    EXPECT_EQ(rs.at(1).body, "two") << rs.at(1).error;
+    EXPECT_EQ(up.connections(), 2);
+    EXPECT_LT(took.at(1), std::chrono::milliseconds(2000)) << "gap " << gap.count() << " ms: waited for a timeout";
+  }
+}
+
 TEST(UpstreamCall, TruncatedAndMalformedAnswersFail) {
   {
     ScriptedUpstream up({{"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf", true}});

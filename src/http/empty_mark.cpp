@@ -1,0 +1,47 @@
+#include "http/empty_mark.hpp"
+
+#include <boost/asio/detail/reactor.hpp>
+#include <boost/asio/detail/reactor_op.hpp>
+#include <boost/version.hpp>
+
+namespace sb::http {
+namespace {
+
+namespace net = boost::asio;
+using Reactor = net::detail::reactor;
+static_assert(BOOST_VERSION / 100 == 1081, "mark_receive_empty relies on Boost 1.81's epoll reactor: review it");
+static_assert(std::is_same_v<Reactor, net::detail::epoll_reactor>);
+
+// The socket's implementation (protected in basic_socket): a pointer to member named through a derived class.
+struct ImplAccess : net::ip::tcp::socket {
+  static auto& of(net::ip::tcp::socket& s) { return (s.*(&ImplAccess::impl_)).get_implementation(); }
+};
+
+// A read operation that does no I/O. Tried at once (the reactor tries a read when none is queued), it reports
+// "done, nothing more to read", which is what makes the reactor stop trying reads on the socket until its next
+// readiness event. Queued instead (the reactor had already stopped trying), it completes on that event as plain
+// "done", so it never stops the reads queued behind it from being tried.
+class EmptyMark final : public net::detail::reactor_op {
+ public:
+  EmptyMark() : reactor_op(boost::system::error_code(), &EmptyMark::perform, &EmptyMark::complete) {}
+  bool starting = true;
+
+ private:
+  static status perform(reactor_op* op) { return static_cast<EmptyMark*>(op)->starting ? done_and_exhausted : done; }
+  static void complete(void*, net::detail::scheduler_operation* op, const boost::system::error_code&, std::size_t) {
+    delete static_cast<EmptyMark*>(op);  // run or destroyed (the io_context shut down): nothing else to do
+  }
+};
+
+}  // namespace
+
+void mark_receive_empty(net::ip::tcp::socket& socket) {
+  if (!socket.is_open()) return;
+  auto& impl = ImplAccess::of(socket);
+  auto& reactor = net::use_service<Reactor>(net::query(socket.get_executor(), net::execution::context));
+  auto* op = new EmptyMark();
+  reactor.start_op(Reactor::read_op, impl.socket_, impl.reactor_data_, op, true, true);
+  op->starting = false;  // if it was queued, the reactor holds it now (one thread: not run before this line)
+}
+
+}  // namespace sb::http
