@@ -97,7 +97,8 @@ struct UpstreamWatch {
 class UpstreamConnection {
  public:
   UpstreamConnection(net::any_io_executor ex, const Origin& o)
-      : key(o.key()), watch(std::make_shared<UpstreamWatch>(ex)) {
+      : key(o.key()), watch(std::make_shared<UpstreamWatch>(ex)),
+        empty_marker(net::query(ex, net::execution::context)) {
     if (o.tls) {
       tls.emplace(ex, tls_context());
     } else {
@@ -146,6 +147,7 @@ class UpstreamConnection {
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
   Clock::time_point idle_since;
+  ReceiveEmptyMarker empty_marker;
   std::size_t asked = 0;  // the room the last read had
   bool emptied = false;   // the last read took less than that: the kernel had nothing more
 };
@@ -191,7 +193,7 @@ void give_back(std::unique_ptr<UpstreamConnection> c) {
   if (list.size() >= kMaxIdlePerOrigin) return;
   c->idle_since = Clock::now();
   // The next read here is the next answer's, right after its request is sent: it waits for readiness at once.
-  if (c->plain && c->emptied) mark_receive_empty(c->plain->socket());
+  if (c->plain && c->emptied) c->empty_marker.mark(c->plain->socket());
   list.push_back(std::move(c));
 }
 

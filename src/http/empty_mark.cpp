@@ -9,7 +9,7 @@ namespace {
 
 namespace net = boost::asio;
 using Reactor = net::detail::reactor;
-static_assert(BOOST_VERSION / 100 == 1081, "mark_receive_empty relies on Boost 1.81's epoll reactor: review it");
+static_assert(BOOST_VERSION / 100 == 1081, "ReceiveEmptyMarker relies on Boost 1.81's epoll reactor: review it");
 static_assert(std::is_same_v<Reactor, net::detail::epoll_reactor>);
 
 // The socket's implementation (protected in basic_socket): a pointer to member named through a derived class.
@@ -35,12 +35,13 @@ class EmptyMark final : public net::detail::reactor_op {
 
 }  // namespace
 
-void mark_receive_empty(net::ip::tcp::socket& socket) {
+ReceiveEmptyMarker::ReceiveEmptyMarker(net::execution_context& context) : reactor_(&net::use_service<Reactor>(context)) {}
+
+void ReceiveEmptyMarker::mark(net::ip::tcp::socket& socket) const {
   if (!socket.is_open()) return;
   auto& impl = ImplAccess::of(socket);
-  auto& reactor = net::use_service<Reactor>(net::query(socket.get_executor(), net::execution::context));
   auto* op = new EmptyMark();
-  reactor.start_op(Reactor::read_op, impl.socket_, impl.reactor_data_, op, true, true);
+  reactor_->start_op(Reactor::read_op, impl.socket_, impl.reactor_data_, op, true, true);
   op->starting = false;  // if it was queued, the reactor holds it now (one thread: not run before this line)
 }
 

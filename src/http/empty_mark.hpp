@@ -3,6 +3,10 @@
 #pragma once
 #include <boost/asio/ip/tcp.hpp>
 
+namespace boost::asio::detail {
+class epoll_reactor;
+}
+
 namespace sb::http {
 
 // Asio's epoll reactor starts a read by trying it (a recv) unless the socket's last read found the socket empty,
@@ -12,7 +16,15 @@ namespace sb::http {
 // next readiness event without trying. Any readiness event (bytes, an end of stream, an error) undoes the mark.
 // Bytes or a FIN that arrived after that read and whose readiness event the reactor already handled would wait for
 // the next event; for an upstream connection that is the next request's answer or the peer's RST.
-// Only for a socket whose io_context runs on one thread. Relies on Asio's epoll reactor (Boost 1.81).
-void mark_receive_empty(boost::asio::ip::tcp::socket& socket);
+// Only for sockets whose io_context runs on one thread. Relies on Asio's epoll reactor (Boost 1.81).
+class ReceiveEmptyMarker {
+ public:
+  // For the sockets of `context` (its reactor is looked up here once: a service look-up takes a lock).
+  explicit ReceiveEmptyMarker(boost::asio::execution_context& context);
+  void mark(boost::asio::ip::tcp::socket& socket) const;
+
+ private:
+  boost::asio::detail::epoll_reactor* reactor_;
+};
 
 }  // namespace sb::http

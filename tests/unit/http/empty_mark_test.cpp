@@ -1,4 +1,4 @@
-// mark_receive_empty: after the mark, a read waits for readiness; whatever arrives later (bytes, an end of stream)
+// ReceiveEmptyMarker: after the mark, a read waits for readiness; whatever arrives later (bytes, an end of stream)
 // is read as without it, and a mark the reactor could not apply at once never holds up the reads behind it.
 #include <gtest/gtest.h>
 
@@ -17,6 +17,7 @@ using net::ip::tcp;
 struct Pair {
   net::io_context io{1};
   tcp::socket ours{io}, theirs{io};
+  ReceiveEmptyMarker marker{io};
   Pair() {
     tcp::acceptor acc(io, {net::ip::make_address("127.0.0.1"), 0});
     ours.connect(acc.local_endpoint());
@@ -49,7 +50,7 @@ struct Pair {
 TEST(ReceiveEmptyMark, BytesThatArriveLaterAreRead) {
   Pair p;
   p.first_exchange();
-  mark_receive_empty(p.ours);
+  p.marker.mark(p.ours);
   std::optional<std::pair<boost::system::error_code, std::string>> got;
   p.start_read(got);
   p.io.restart();
@@ -65,7 +66,7 @@ TEST(ReceiveEmptyMark, BytesThatArriveLaterAreRead) {
 TEST(ReceiveEmptyMark, AnEndOfStreamThatArrivesLaterIsRead) {
   Pair p;
   p.first_exchange();
-  mark_receive_empty(p.ours);
+  p.marker.mark(p.ours);
   std::optional<std::pair<boost::system::error_code, std::string>> got;
   p.start_read(got);
   p.theirs.close();
@@ -79,8 +80,8 @@ TEST(ReceiveEmptyMark, AnEndOfStreamThatArrivesLaterIsRead) {
 TEST(ReceiveEmptyMark, AMarkQueuedBehindAnotherDoesNotHoldUpTheReadBehindIt) {
   Pair p;
   p.first_exchange();
-  mark_receive_empty(p.ours);
-  mark_receive_empty(p.ours);
+  p.marker.mark(p.ours);
+  p.marker.mark(p.ours);
   std::optional<std::pair<boost::system::error_code, std::string>> got;
   p.start_read(got);
   net::write(p.theirs, net::buffer(std::string("after two marks")));
@@ -92,7 +93,7 @@ TEST(ReceiveEmptyMark, AMarkQueuedBehindAnotherDoesNotHoldUpTheReadBehindIt) {
 TEST(ReceiveEmptyMark, AClosedSocketIsLeftAlone) {
   Pair p;
   p.ours.close();
-  mark_receive_empty(p.ours);
+  p.marker.mark(p.ours);
   p.io.restart();
   p.io.poll();
   SUCCEED();
