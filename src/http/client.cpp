@@ -192,8 +192,6 @@ void give_back(std::unique_ptr<UpstreamConnection> c) {
   auto& list = pool().idle[c->key];
   if (list.size() >= kMaxIdlePerOrigin) return;
   c->idle_since = Clock::now();
-  // The next read here is the next answer's, right after its request is sent: it waits for readiness at once.
-  if (c->plain && c->emptied) c->empty_marker.mark(c->plain->socket());
   list.push_back(std::move(c));
 }
 
@@ -418,6 +416,7 @@ net::awaitable<bool> UpstreamCall::read_some(std::string& out) {
       conn_->buffer.consume(body_->feed(buffered(conn_->buffer), out, status));
       if (status == ResponseBody::Status::malformed)
         co_return fail(UpstreamFailure::io, bad_message(), "read response body");
+      if (status == ResponseBody::Status::done) mark_if_emptied();
       if (out.size() > before || status == ResponseBody::Status::done) co_return true;
     }
     set_deadline(Clock::now() + timeouts_.idle);
@@ -439,6 +438,17 @@ net::awaitable<std::tuple<boost::system::error_code, std::size_t>> UpstreamCall:
   // is the call's), and its read operation's wrapping cost ~500 instructions a read.
   if (conn_->plain) return conn_->plain->socket().async_read_some(space, as_tuple);
   return conn_->tls->async_read_some(space, as_tuple);
+}
+
+// The answer is whole and the read that ended it took less than it had room for: the next read on this connection
+// is the next answer's, right after its request is sent, and it waits for readiness at once instead of trying.
+// Marked here, as the coroutine resumes from that read, not when the connection goes back to the pool after the
+// client's answer is written: a FIN behind the answer that the reactor handled meanwhile would be forgotten. (A FIN
+// whose readiness event comes later undoes the mark; a pooled connection found closed, by the peer's RST to the next
+// request, is retried.)
+void UpstreamCall::mark_if_emptied() {
+  if (conn_->plain && conn_->emptied && conn_->buffer.size() == 0 && head_->keep_alive)
+    conn_->empty_marker.mark(conn_->plain->socket());
 }
 
 void UpstreamCall::took(std::size_t n) {

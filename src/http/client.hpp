@@ -104,6 +104,7 @@ class UpstreamCall {
   // One read from the connection into its buffer, as much as it has room for (the caller commits what came).
   net::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_into_buffer();
   void took(std::size_t n);  // the read gave n bytes
+  void mark_if_emptied();
   bool fail(UpstreamFailure kind, const boost::system::error_code& ec, std::string_view phase);
   // The first-byte or idle deadline of this call: the connection's watch closes it when the deadline passes.
   void set_deadline(std::chrono::steady_clock::time_point t);

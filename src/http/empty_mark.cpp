@@ -17,17 +17,19 @@ struct ImplAccess : net::ip::tcp::socket {
   static auto& of(net::ip::tcp::socket& s) { return (s.*(&ImplAccess::impl_)).get_implementation(); }
 };
 
-// A read operation that does no I/O. Tried at once (the reactor tries a read when none is queued), it reports
-// "done, nothing more to read", which is what makes the reactor stop trying reads on the socket until its next
-// readiness event. Queued instead (the reactor had already stopped trying), it completes on that event as plain
-// "done", so it never stops the reads queued behind it from being tried.
+// Set on this thread while mark() starts its operation.
+thread_local bool t_marking = false;
+
+// A read operation that does no I/O. Tried at once by start_op (the reactor tries a read when none is queued), it
+// reports "done, nothing more to read", which is what makes the reactor stop trying reads on the socket until its
+// next readiness event. Queued instead (the reactor had already stopped trying) and performed on that event, by
+// whichever thread, it is plain "done": it never stops the reads queued behind it from being performed.
 class EmptyMark final : public net::detail::reactor_op {
  public:
   EmptyMark() : reactor_op(boost::system::error_code(), &EmptyMark::perform, &EmptyMark::complete) {}
-  bool starting = true;
 
  private:
-  static status perform(reactor_op* op) { return static_cast<EmptyMark*>(op)->starting ? done_and_exhausted : done; }
+  static status perform(reactor_op*) { return t_marking ? done_and_exhausted : done; }
   static void complete(void*, net::detail::scheduler_operation* op, const boost::system::error_code&, std::size_t) {
     delete static_cast<EmptyMark*>(op);  // run or destroyed (the io_context shut down): nothing else to do
   }
@@ -40,9 +42,9 @@ ReceiveEmptyMarker::ReceiveEmptyMarker(net::execution_context& context) : reacto
 void ReceiveEmptyMarker::mark(net::ip::tcp::socket& socket) const {
   if (!socket.is_open()) return;
   auto& impl = ImplAccess::of(socket);
-  auto* op = new EmptyMark();
-  reactor_->start_op(Reactor::read_op, impl.socket_, impl.reactor_data_, op, true, true);
-  op->starting = false;  // if it was queued, the reactor holds it now (one thread: not run before this line)
+  t_marking = true;
+  reactor_->start_op(Reactor::read_op, impl.socket_, impl.reactor_data_, new EmptyMark(), true, true);
+  t_marking = false;
 }
 
 }  // namespace sb::http

@@ -15,8 +15,9 @@ namespace sb::http {
 // than it had room for (the kernel had nothing more) and before the next read starts: that read then waits for the
 // next readiness event without trying. Any readiness event (bytes, an end of stream, an error) undoes the mark.
 // Bytes or a FIN that arrived after that read and whose readiness event the reactor already handled would wait for
-// the next event; for an upstream connection that is the next request's answer or the peer's RST.
-// Only for sockets whose io_context runs on one thread. Relies on Asio's epoll reactor (Boost 1.81).
+// the next event (for an upstream connection, the next answer or the peer's RST): mark where no turn of the event
+// loop came between that read and the mark. Call it on the thread running the socket's io_context. Relies on
+// Asio's epoll reactor (Boost 1.81).
 class ReceiveEmptyMarker {
  public:
   // For the sockets of `context` (its reactor is looked up here once: a service look-up takes a lock).

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <climits>
 #include <cstring>
 #include <ctime>
 #include <functional>
@@ -333,7 +334,19 @@ void hold_request_lines(void (*schedule)(void* context), void* context) {
 void flush_request_lines() {
   auto& held = t_held.text;
   if (held.empty()) return;
-  write_stderr_line(held);
+  // In writes of at most PIPE_BUF bytes that end with a line (a longer line alone): to a pipe each is written whole
+  // or not at all, never interleaved with another process's, and a full non-blocking pipe drops whole lines only.
+  std::string_view rest(held);
+  while (!rest.empty()) {
+    std::size_t cut = rest.size();
+    if (cut > PIPE_BUF) {
+      cut = rest.rfind('\n', PIPE_BUF - 1);
+      cut = cut == std::string_view::npos ? rest.find('\n') : cut;
+      cut = cut == std::string_view::npos ? rest.size() : cut + 1;
+    }
+    write_stderr_line(rest.substr(0, cut));
+    rest.remove_prefix(cut);
+  }
   held.clear();
   if (held.capacity() > 4 * kMaxHeld) held = std::string();
 }

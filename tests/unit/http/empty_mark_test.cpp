@@ -35,6 +35,13 @@ struct Pair {
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
     while (!got && std::chrono::steady_clock::now() < until) io.run_one_for(std::chrono::milliseconds(10));
   }
+  // Runs the event loop (its reactor included: a timer keeps it busy) for `d`.
+  void turn_for(std::chrono::milliseconds d) {
+    net::steady_timer t(io, d);
+    t.async_wait([](boost::system::error_code) {});
+    io.restart();
+    io.run_for(d + std::chrono::milliseconds(100));
+  }
   // A first exchange, read whole with room to spare: the read that took less than it had room for.
   void first_exchange() {
     net::write(theirs, net::buffer(std::string("hello")));
@@ -61,6 +68,24 @@ TEST(ReceiveEmptyMark, BytesThatArriveLaterAreRead) {
   ASSERT_TRUE(got) << "the read never completed";
   EXPECT_FALSE(got->first);
   EXPECT_EQ(got->second, "later");
+}
+
+// What the mark does: the read after it does not try the socket. Bytes whose readiness event was handled before the
+// mark (nothing was reading then) wait for the next event; without the mark the read would take them at once.
+TEST(ReceiveEmptyMark, TheReadAfterTheMarkWaitsForTheNextReadinessEvent) {
+  Pair p;
+  p.first_exchange();
+  net::write(p.theirs, net::buffer(std::string("early")));
+  p.turn_for(std::chrono::milliseconds(50));  // the reactor handles the bytes' event while no read is queued
+  p.marker.mark(p.ours);
+  std::optional<std::pair<boost::system::error_code, std::string>> got;
+  p.start_read(got);
+  p.turn_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(got) << "the read tried the socket after the mark";
+  net::write(p.theirs, net::buffer(std::string("+late")));
+  p.wait(got);
+  ASSERT_TRUE(got) << "the read never completed";
+  EXPECT_EQ(got->second, "early+late");
 }
 
 TEST(ReceiveEmptyMark, AnEndOfStreamThatArrivesLaterIsRead) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -184,6 +185,16 @@ class StderrCapture {
   int saved_ = -1;
 };
 
+// Holds this thread's request lines while it lives; stops holding (and writes what is held) when it ends, whatever
+// assertion returned early.
+class Holding {
+ public:
+  explicit Holding(int& scheduled) { hold_request_lines([](void* n) { ++*static_cast<int*>(n); }, &scheduled); }
+  ~Holding() { hold_request_lines(nullptr, nullptr); }
+  Holding(const Holding&) = delete;
+  Holding& operator=(const Holding&) = delete;
+};
+
 RequestLog with_id(std::string_view id) {
   RequestLog r = sample();
   r.request_id = id;
@@ -194,7 +205,7 @@ TEST(HeldRequestLines, OneTurnsLinesAreWrittenTogetherInOrderWhenTheFlushRuns) {
   setup_logging("info", "text");
   StderrCapture err;
   int scheduled = 0;
-  hold_request_lines([](void* n) { ++*static_cast<int*>(n); }, &scheduled);
+  std::optional<Holding> holding(std::in_place, scheduled);
   log_request(with_id("req-a"));
   log_request(with_id("req-b"));
   EXPECT_EQ(scheduled, 1) << "one flush per turn, asked for by its first line";
@@ -212,7 +223,7 @@ TEST(HeldRequestLines, OneTurnsLinesAreWrittenTogetherInOrderWhenTheFlushRuns) {
   spdlog::warn("after req-c");
   log_request(with_id("req-d"));
   EXPECT_EQ(scheduled, 3);
-  hold_request_lines(nullptr, nullptr);
+  holding.reset();
   const std::string rest = err.take();
   const auto c = rest.find("request_id=req-c"), w = rest.find("after req-c"), d = rest.find("request_id=req-d");
   ASSERT_TRUE(c != std::string::npos && w != std::string::npos && d != std::string::npos) << rest;
@@ -228,16 +239,17 @@ TEST(HeldRequestLines, AFullBufferIsWrittenWithoutWaitingForTheTurnToEnd) {
   setup_logging("info", "text");
   StderrCapture err;
   int scheduled = 0;
-  hold_request_lines([](void* n) { ++*static_cast<int*>(n); }, &scheduled);
-  std::size_t written = 0;
+  const Holding holding(scheduled);
+  std::string written;
   int lines = 0;
-  while (written == 0 && lines < 1000) {
+  while (written.empty() && lines < 1000) {
     log_request(with_id("req-" + std::to_string(lines++)));
-    written = err.take().size();
+    written = err.take();
   }
-  EXPECT_GT(written, 8u * 1024) << "written once a few kilobytes were held, not line by line";
+  EXPECT_GT(written.size(), 8u * 1024) << "written once a few kilobytes were held, not line by line";
   EXPECT_LT(lines, 1000);
-  hold_request_lines(nullptr, nullptr);
+  EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), lines) << "every held line, whole";
+  EXPECT_EQ(written.back(), '\n');
 }
 
 }  // namespace
