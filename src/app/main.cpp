@@ -128,7 +128,8 @@ int main(int argc, char** argv) {
       [](boost::asio::io_context& io) {
         sb::obs::hold_request_lines(
             [](void* context) {
-              boost::asio::post(*static_cast<boost::asio::io_context*>(context), [] { sb::obs::flush_request_lines(); });
+              auto& worker = *static_cast<boost::asio::io_context*>(context);
+              boost::asio::post(worker, [] { sb::obs::flush_request_lines(); });
             },
             &io);
       },

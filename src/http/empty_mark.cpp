@@ -37,7 +37,8 @@ class EmptyMark final : public net::detail::reactor_op {
 
 }  // namespace
 
-ReceiveEmptyMarker::ReceiveEmptyMarker(net::execution_context& context) : reactor_(&net::use_service<Reactor>(context)) {}
+ReceiveEmptyMarker::ReceiveEmptyMarker(net::execution_context& context)
+    : reactor_(&net::use_service<Reactor>(context)) {}
 
 void ReceiveEmptyMarker::mark(net::ip::tcp::socket& socket) const {
   if (!socket.is_open()) return;
