@@ -121,9 +121,9 @@ int main(int argc, char** argv) {
                port, threads, describe_providers(reg), reg.default_name(), message_log_note);
   spdlog::set_level(level);
 
-  // A worker's request lines of one event-loop turn go out in one write: the turn's first line posts the flush behind
-  // the handlers already queued. (A write of a line to a file costs ~1.3 µs, some 3% of the proxy's CPU per request
-  // at 64 connections; batched, a busy turn's lines cost one.)
+  // A worker's request lines of one event-loop turn are written together: the turn's first line posts the flush
+  // behind the handlers already queued. (A write of a line to a file costs ~1.3 µs, some 3% of the proxy's CPU per
+  // request at 64 connections; batched, a busy turn's lines cost one.)
   server.start(
       [](boost::asio::io_context& io) {
         sb::obs::hold_request_lines(

@@ -101,7 +101,7 @@ class UpstreamCall {
 
  private:
   net::awaitable<bool> attempt(const UpstreamRequest& req, bool& reused);
-  // One read from the connection into its buffer, as much as it has room for (the caller commits what came).
+  // One read from the connection into its buffer, as much as it has room for (the caller gives what came to took()).
   net::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_into_buffer();
   void took(std::size_t n);  // the read gave n bytes
   void mark_if_emptied();

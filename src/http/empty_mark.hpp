@@ -11,7 +11,7 @@ namespace sb::http {
 
 // Asio's epoll reactor starts a read by trying it (a recv) unless the socket's last read found the socket empty,
 // which to Asio means a read of 0 bytes (an end of stream). So the read of an upstream's answer, started right after
-// its request is sent, always costs a recv that finds nothing (EAGAIN) first. Call this after a read that took less
+// its request is sent, always costs a recv that finds nothing (EAGAIN) first. Call mark() after a read that took less
 // than it had room for (the kernel had nothing more) and before the next read starts: that read then waits for the
 // next readiness event without trying. Any readiness event (bytes, an end of stream, an error) undoes the mark.
 // Bytes or a FIN that arrived after that read and whose readiness event the reactor already handled would wait for

@@ -302,14 +302,28 @@ void write_stderr_line(std::string_view line) {
   }
 }
 
+// Whole lines, in writes of at most PIPE_BUF bytes that end with a line (a longer line alone): to a pipe each is
+// written whole or not at all, never interleaved with another process's, and a full non-blocking pipe drops whole
+// lines only.
+void write_lines(std::string_view lines) {
+  while (!lines.empty()) {
+    std::size_t cut = lines.size();
+    if (cut > PIPE_BUF) {
+      cut = lines.rfind('\n', PIPE_BUF - 1);
+      cut = cut == std::string_view::npos ? lines.find('\n') : cut;
+      cut = cut == std::string_view::npos ? lines.size() : cut + 1;
+    }
+    write_stderr_line(lines.substr(0, cut));
+    lines.remove_prefix(cut);
+  }
+}
+
 // The request lines this thread holds until the end of its event-loop turn (hold_request_lines).
 struct HeldLines {
   std::string text;
   void (*schedule)(void*) = nullptr;
   void* context = nullptr;
-  ~HeldLines() {
-    if (!text.empty()) write_stderr_line(text);
-  }
+  ~HeldLines() { write_lines(text); }
 };
 thread_local HeldLines t_held;
 constexpr std::size_t kMaxHeld = 16 * 1024;  // more than this is written at once
@@ -334,19 +348,7 @@ void hold_request_lines(void (*schedule)(void* context), void* context) {
 void flush_request_lines() {
   auto& held = t_held.text;
   if (held.empty()) return;
-  // In writes of at most PIPE_BUF bytes that end with a line (a longer line alone): to a pipe each is written whole
-  // or not at all, never interleaved with another process's, and a full non-blocking pipe drops whole lines only.
-  std::string_view rest(held);
-  while (!rest.empty()) {
-    std::size_t cut = rest.size();
-    if (cut > PIPE_BUF) {
-      cut = rest.rfind('\n', PIPE_BUF - 1);
-      cut = cut == std::string_view::npos ? rest.find('\n') : cut;
-      cut = cut == std::string_view::npos ? rest.size() : cut + 1;
-    }
-    write_stderr_line(rest.substr(0, cut));
-    rest.remove_prefix(cut);
-  }
+  write_lines(held);
   held.clear();
   if (held.capacity() > 4 * kMaxHeld) held = std::string();
 }

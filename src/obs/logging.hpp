@@ -36,12 +36,12 @@ struct RequestLog {
 // One INFO line per request.
 void log_request(const RequestLog& r);
 
-// The request lines of one event-loop turn in one write. From now on this thread's log_request holds its line, and
+// The request lines of one event-loop turn written together. From now on this thread's log_request holds its line, and
 // for the first line of a turn calls `schedule(context)`, which must make flush_request_lines() run on this thread
 // once the handlers already queued have run (post it to the thread's io_context). Lines keep their order: a line
 // written through the logger on this thread first writes the held ones, as does the thread's exit.
 void hold_request_lines(void (*schedule)(void* context), void* context);
-// Writes the request lines this thread holds, in one write.
+// Writes the request lines this thread holds, in as few writes as PIPE_BUF-sized pieces of whole lines allow.
 void flush_request_lines();
 
 // The text-format line of a request (without timestamp and level): `request request_id=… provider=… …`.
