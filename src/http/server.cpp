@@ -3,6 +3,7 @@
 #include <vector>
 #include <spdlog/spdlog.h>
 #include <array>
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -11,11 +12,13 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http/status.hpp>
+#include <cerrno>
 #include <charconv>
 #include <type_traits>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include "http/hangup_watch.hpp"
 #include "http/request_id.hpp"
@@ -105,6 +108,11 @@ class ConnectionBase {
   // The watch's wait completed: the socket has something to read, or the wait was cancelled (the socket closing).
   void on_readable(boost::system::error_code ec) {
     waiting_ = false;
+    if (parked_) {  // serve(), between requests, waits for this wait (see Connection::serve)
+      auto resume = std::move(parked_);
+      resume(ec);
+      return;
+    }
     // Between requests (the guard over): what came is the next request, or the client's FIN, and serve()'s read,
     // queued behind this wait on the socket, was performed in the same pass and has it.
     if (ec == net::error::operation_aborted || !guarding_) return;
@@ -128,6 +136,8 @@ class ConnectionBase {
   Responder::Cut cut_ = Responder::Cut::none;
   bool guarding_ = false;
   bool waiting_ = false;      // the watch's wait is pending on the socket
+  // serve() between requests, parked on the watch's pending wait: resumed by on_readable.
+  net::any_completion_handler<void(boost::system::error_code)> parked_;
   bool peer_closed_ = false;  // the client's end is closed: once everything it sent is answered, close
   std::weak_ptr<HangupWatch> hangups_;  // the worker's (it goes before the connections when the server ends)
   int watched_fd_ = -1;                 // the socket's descriptor while it is in it
@@ -208,8 +218,51 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   void watch_hangup() override {
     if (waiting_) return;
     waiting_ = true;
-    socket().async_wait(tcp::socket::wait_read,
-                        [self = this->shared_from_this()](boost::system::error_code ec) { self->on_readable(ec); });
+    socket().async_wait(tcp::socket::wait_read, Readable{this->shared_from_this()});
+  }
+  // The watch's wait's handler. Destroyed without being called (its io_context going away with the wait pending),
+  // it lets go of the serve() parked on the wait: a coroutine that holds the connection, held by the connection.
+  struct Readable {
+    std::shared_ptr<Connection> self;
+    void operator()(boost::system::error_code ec) {
+      const auto conn = std::move(self);
+      conn->on_readable(ec);
+    }
+    Readable(std::shared_ptr<Connection> c) : self(std::move(c)) {}
+    Readable(Readable&&) noexcept = default;
+    Readable& operator=(Readable&&) noexcept = default;
+    Readable(const Readable&) = delete;
+    Readable& operator=(const Readable&) = delete;
+    ~Readable() {
+      if (self) self->parked_ = nullptr;
+    }
+  };
+  // Parks the coroutine until the watch's pending wait completes (on_readable).
+  auto park_on_watch() {
+    return net::async_initiate<decltype(as_tuple), void(boost::system::error_code)>(
+        [this](auto handler) {
+          // Swapped in: Boost 1.81's move assignment of an any_completion_handler recurses without end.
+          net::any_completion_handler<void(boost::system::error_code)> h(std::move(handler));
+          parked_.swap(h);
+        },
+        as_tuple);
+  }
+  // A read that does not wait: what is there, 0 with `ec` set at the end of the stream or on an error (would_block
+  // when nothing is there).
+  std::size_t receive_now(net::mutable_buffer space, boost::system::error_code& ec) {
+    for (;;) {
+      const ssize_t n = ::recv(socket().native_handle(), space.data(), space.size(), MSG_DONTWAIT);
+      if (n > 0) return static_cast<std::size_t>(n);
+      if (n == 0) {
+        ec = net::error::eof;
+      } else if (errno == EINTR) {
+        continue;
+      } else {
+        ec = errno == EAGAIN || errno == EWOULDBLOCK ? net::error::would_block
+                                                      : boost::system::error_code(errno, boost::system::system_category());
+      }
+      return 0;
+    }
   }
 
   // The watchdog: closes the socket once the current deadline has passed (bounds idle keep-alive, slow requests,
@@ -410,7 +463,23 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         if (peer_closed_) co_return;  // answered everything the client sent before it closed its side
         set_deadline(Clock::now() + lim.idle_timeout);
         const auto space = buffer_.prepare(4096);
-        auto [ec, n] = co_await stream_.async_read_some(space, as_tuple);
+        // The watch's wait, left pending by the request before, completes on the next one's first bytes: parked on
+        // it, serve() reads them at once. A read queued behind the wait would complete on the same event, but
+        // posted: after another turn of the reactor (an epoll_wait) on the request's path.
+        boost::system::error_code ec = net::error::would_block;
+        std::size_t n = 0;
+        if constexpr (!kTls) {
+          if (waiting_) {
+            auto [wec] = co_await park_on_watch();
+            ec = wec;
+            if (!ec) n = receive_now(space, ec);
+          }
+        }
+        if (ec == net::error::would_block) {
+          auto [rec, got] = co_await stream_.async_read_some(space, as_tuple);
+          ec = rec;
+          n = got;
+        }
         if (ec) co_return;  // hang-up or idle timeout: nothing to answer
         buffer_.commit(n);
       }

@@ -1,6 +1,10 @@
 // The server itself, on the mock provider: routes, limits, ids, lifecycle.
 #include <poll.h>
 
+#include <chrono>
+#include <thread>
+#include <utility>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
@@ -130,6 +134,112 @@ TEST(HalfClose, ConnectionClosesRightAfterTheLastAnswer) {
       EXPECT_TRUE(out.starts_with("HTTP/1.1 200")) << out;
     }
   }
+}
+
+// A client's connection between two chat requests: serve() is parked on the last request's hang-up watch, a wait
+// for the socket to be readable. Whatever comes next has to end that wait: the next request, the client's close,
+// the idle timeout, the server's stop.
+class ChatConn {
+ public:
+  explicit ChatConn(unsigned short port) : s_(io_) {
+    s_.connect({net::ip::make_address("127.0.0.1"), port});
+    s_.set_option(net::ip::tcp::no_delay(true));
+  }
+  void send_chats(int n = 1) {
+    const std::string body = chat_body();
+    const std::string one = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    std::string all;
+    for (int i = 0; i < n; ++i) all += one;
+    net::write(s_, net::buffer(all));
+  }
+  // The next answer, head and Content-Length body; what came so far if the connection closed or 5 s passed.
+  std::string answer() {
+    for (;;) {
+      if (const auto end = in_.find("\r\n\r\n"); end != std::string::npos) {
+        const auto at = in_.find("Content-Length: ");
+        if (at != std::string::npos && at < end) {
+          const std::size_t size = end + 4 + std::stoul(in_.substr(at + 16));
+          if (in_.size() >= size) {
+            std::string out = in_.substr(0, size);
+            in_.erase(0, size);
+            return out;
+          }
+        }
+      }
+      if (!read_some(std::chrono::milliseconds(5000))) return std::exchange(in_, {});
+    }
+  }
+  // Whether the server closes the connection within `timeout` (sending nothing more).
+  bool closed_within(std::chrono::milliseconds timeout) {
+    while (read_some(timeout)) {
+    }
+    return eof_ && in_.empty();
+  }
+  void shutdown_send() { s_.shutdown(net::ip::tcp::socket::shutdown_send); }
+
+ private:
+  bool read_some(std::chrono::milliseconds timeout) {
+    pollfd pfd{s_.native_handle(), POLLIN, 0};
+    if (eof_ || ::poll(&pfd, 1, static_cast<int>(timeout.count())) != 1) return false;
+    char tmp[4096];
+    boost::system::error_code ec;
+    const std::size_t n = s_.read_some(net::buffer(tmp), ec);
+    in_.append(tmp, n);
+    eof_ = static_cast<bool>(ec);
+    return !eof_;
+  }
+  net::io_context io_;
+  net::ip::tcp::socket s_;
+  std::string in_;
+  bool eof_ = false;
+};
+
+bool is_chat_answer(const std::string& a) {
+  return a.starts_with("HTTP/1.1 200") && a.find("\"chat.completion\"") != std::string::npos;
+}
+
+TEST(KeptAlive, ChatRequestsAfterPausesAndPipelinedOnesAreAnsweredAndTheClientsCloseEndsIt) {
+  auto proxy = start_switchboard({{"MOCK_INTERVAL_MS", "0"}, {"IDLE_TIMEOUT_MS", "30000"}});
+  ChatConn c(proxy->port());
+  for (int i = 0; i < 5; ++i) {
+    c.send_chats();
+    EXPECT_TRUE(is_chat_answer(c.answer())) << "request " << i;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the server waits for the next request
+  }
+  c.send_chats(3);  // the second and third are in the socket while the first is answered
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(is_chat_answer(c.answer())) << "pipelined request " << i;
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  c.send_chats();
+  EXPECT_TRUE(is_chat_answer(c.answer()));
+  const auto start = std::chrono::steady_clock::now();
+  c.shutdown_send();
+  EXPECT_TRUE(c.closed_within(std::chrono::milliseconds(5000)));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2)) << "closed at the FIN, not later";
+}
+
+TEST(KeptAlive, TheIdleTimeoutClosesAConnectionWaitingAfterAChatAnswer) {
+  auto proxy = start_switchboard({{"MOCK_INTERVAL_MS", "0"}, {"IDLE_TIMEOUT_MS", "300"}});
+  ChatConn c(proxy->port());
+  c.send_chats();
+  EXPECT_TRUE(is_chat_answer(c.answer()));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.closed_within(std::chrono::milliseconds(5000)));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, std::chrono::milliseconds(250));
+  EXPECT_LT(took, std::chrono::seconds(3));
+}
+
+// The waiting connection's coroutine is held by the connection it holds: a stop must still free it (under ASan a
+// leak makes the exit code non-zero).
+TEST(KeptAlive, AStopWithAConnectionWaitingAfterAChatAnswerExitsZero) {
+  auto proxy = start_switchboard({{"MOCK_INTERVAL_MS", "0"}, {"IDLE_TIMEOUT_MS", "30000"}});
+  ChatConn c(proxy->port());
+  c.send_chats();
+  EXPECT_TRUE(is_chat_answer(c.answer()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(proxy->stop(SIGTERM), 0);
+  EXPECT_TRUE(c.closed_within(std::chrono::milliseconds(5000)));
 }
 
 TEST_F(MockProviderServer, SigtermDrainsAnInFlightStreamThenExitsZero) {
