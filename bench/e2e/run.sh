@@ -9,8 +9,10 @@
 #                    [--build-dir DIR] [--out FILE]
 #
 #   --quick    one short round (under 2 minutes); default: 5 rounds (about 5 minutes)
-#   --only     run only these workloads (slow, latency, throughput, streams), e.g. --only latency,throughput
-#              while working on the request path; the report shows — for the others
+#   --only     run only these workloads (slow, latency, throughput, streams, phases), e.g. --only latency,throughput
+#              while working on the request path; the report shows — for the others. `phases` (not run unless
+#              named) traces the proxy's CPU with perf at concurrency 1 and splits a request's time into phases
+#              (bench/e2e/phases.py): root, perf and CPU pinning needed
 #   --no-pin   no taskset (default on 2+ cores: load generator on CPU 0, servers on CPU 1)
 #   --no-logs  nginx access_log off and switchboard LOG_LEVEL=warning (default: each logs every request)
 #   --prio     run every benchmark process at nice -20 (root only): less noise from other work on the box
@@ -49,7 +51,8 @@ while (($#)); do
   shift
 done
 for w in ${ONLY//,/ }; do
-  [[ $w =~ ^(slow|latency|throughput|streams)$ ]] || { echo "run.sh: --only takes slow, latency, throughput, streams" >&2; exit 2; }
+  [[ $w =~ ^(slow|latency|throughput|streams|phases)$ ]] ||
+    { echo "run.sh: --only takes slow, latency, throughput, streams, phases" >&2; exit 2; }
 done
 wants() { [[ ,$ONLY, == *",$1,"* ]]; }
 [[ $SOAK_MIN =~ ^[0-9]+$ ]] && ((SOAK_MIN <= 120)) || { echo "run.sh: --soak takes 0..120 minutes" >&2; exit 2; }
@@ -58,12 +61,14 @@ wants() { [[ ,$ONLY, == *",$1,"* ]]; }
 if ((QUICK)); then
   : "${ROUNDS:=1}"
   LAT_N=500          # requests at concurrency 1
+  PHASE_N=1000       # requests at concurrency 1, traced
   RPS_S=2            # seconds at concurrency 64
   STREAMS=200; STREAM_CHUNKS=64; STREAM_MS=20; STREAM_ROUNDS=2
   SLOW=1000; SLOW_CHUNKS=8; SLOW_MS=250
 else
   : "${ROUNDS:=5}"
   LAT_N=2000
+  PHASE_N=2000
   RPS_S=5
   STREAMS=200; STREAM_CHUNKS=64; STREAM_MS=20; STREAM_ROUNDS=3
   SLOW=1000; SLOW_CHUNKS=20; SLOW_MS=250
@@ -108,6 +113,12 @@ if ((PIN && NCPU >= 2)); then
 else
   GEN=("${NICE[@]}"); SUT=("${NICE[@]}")
   PLACEMENT="no CPU pinning; one thread/worker each$PRIO_NOTE"
+fi
+
+if wants phases; then
+  [[ -n ${GEN_CPU:-} ]] || { echo "run.sh: phases needs CPU pinning (2+ cores, no --no-pin)" >&2; exit 2; }
+  (($(id -u) == 0)) || { echo "run.sh: phases needs root (perf's scheduler and syscall tracepoints)" >&2; exit 2; }
+  command -v perf >/dev/null || { echo "run.sh: phases needs perf (apt-get install linux-perf)" >&2; exit 2; }
 fi
 
 TMP="$(mktemp -d /tmp/sb-e2e.XXXXXX)"
@@ -305,6 +316,23 @@ run_load() {
     "$round" "$path" "$workload" $((cpu1 - cpu0)) $((mcpu1 - mcpu0)) "$rss0" "$rss1" "$peak" "$out" >>"$RESULTS"
 }
 
+# trace_phases ROUND PATH: a concurrency-1 run through the proxy with its CPU traced (perf itself on the load
+# generator's CPU); appends the phases' medians to $PHASES.
+PHASES="$TMP/phases.jsonl"
+: >"$PHASES"
+trace_phases() {
+  local round=$1 path=$2 comm=switchboard out
+  [[ $path == nginx ]] && comm=nginx
+  taskset -c "$GEN_CPU" perf record -q -o "$TMP/phases.data" -C "$SUT_CPU" \
+    -e sched:sched_switch,raw_syscalls:sys_enter,raw_syscalls:sys_exit -- "${GEN[@]}" "$LOADGEN" \
+    --url "http://127.0.0.1:${PORT[$path]}/v1/chat/completions" -c 1 -n "$PHASE_N" --warmup 20 \
+    --body "$BODY_JSON" --max-time 120 >/dev/null 2>"$TMP/phases.err" || true
+  out=$(perf script --ns -i "$TMP/phases.data" -F comm,tid,time,event,trace 2>/dev/null |
+    python3 "$ROOT/bench/e2e/phases.py" "$comm" mock-upstream || echo '{"requests":0}')
+  printf '{"round":%d,"path":"%s",%s\n' "$round" "$path" "${out#\{}" >>"$PHASES"
+  rm -f "$TMP/phases.data"
+}
+
 PATHS=(direct nginx switchboard)
 log "warm-up"
 for p in "${PATHS[@]}"; do
@@ -340,6 +368,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
     for p in "${PATHS[@]}"; do
       run_load "$r" "$p" throughput none -- -c "$RPS_C" -d "$RPS_S" --body "$BODY_JSON" --max-time $((RPS_S + 60))
     done
+  fi
+  if wants phases; then
+    log "round $r/$ROUNDS: phases of $PHASE_N requests at concurrency 1, traced (nginx, switchboard, switchboard, nginx)"
+    for p in nginx switchboard switchboard nginx; do trace_phases "$r" "$p"; done
   fi
   if wants streams; then
     log "round $r/$ROUNDS: $STREAMS concurrent streams of $STREAM_CHUNKS chunks at ${STREAM_MS} ms ($STREAM_ROUNDS per connection)"
@@ -391,6 +423,9 @@ json.dump({
 }, open(sys.argv[1], "w"))
 EOF
 REPORT=$(python3 "$ROOT/bench/e2e/report.py" "$RESULTS" "$META" "$SOAK_FILE" "$TMP/soak.json")
+if [[ -s $PHASES ]]; then
+  REPORT+=$'\n\n'$(python3 "$ROOT/bench/e2e/phases.py" --report <"$PHASES")
+fi
 echo "$REPORT"
 if [[ -n $OUT ]]; then
   echo "$REPORT" >"$OUT"

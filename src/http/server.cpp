@@ -228,7 +228,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       const auto conn = std::move(self);
       conn->on_readable(ec);
     }
-    Readable(std::shared_ptr<Connection> c) : self(std::move(c)) {}
+    explicit Readable(std::shared_ptr<Connection> c) : self(std::move(c)) {}
     Readable(Readable&&) noexcept = default;
     Readable& operator=(Readable&&) noexcept = default;
     Readable(const Readable&) = delete;
