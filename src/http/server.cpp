@@ -217,8 +217,8 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   // serving.
   void watch_hangup() override {
     if (waiting_) return;
-    waiting_ = true;
     socket().async_wait(tcp::socket::wait_read, Readable{this->shared_from_this()});
+    waiting_ = true;  // once the wait is started: serve() parks on it
   }
   // The watch's wait's handler. Destroyed without being called (its io_context going away with the wait pending),
   // it lets go of the serve() parked on the wait: a coroutine that holds the connection, held by the connection.
