@@ -113,8 +113,8 @@ class ConnectionBase {
       resume(ec);
       return;
     }
-    // Between requests (the guard over): what came is the next request, or the client's FIN, and serve()'s read,
-    // queued behind this wait on the socket, was performed in the same pass and has it.
+    // Between requests (the guard over) with serve() not parked: a TLS connection's read, queued behind this wait,
+    // was performed in the same pass and has what came; a plain one's serve() reads at once when it gets there.
     if (ec == net::error::operation_aborted || !guarding_) return;
     // During a request: EOF or an error is the client gone. Bytes: a pipelined next request (left queued for
     // serve()); a FIN behind them is seen now, or later by the worker's HangupWatch — waiting again would complete
@@ -209,12 +209,11 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
   }
   // A wait for readability on the raw socket (no read, nothing consumed), left pending when the request ends: the
-  // client's next request completes it and serve()'s read, queued behind it, in one pass of the reactor. Asio tries
-  // a read at once when no other read is queued on the socket (a recv that finds nothing, `EAGAIN`, for the peek
-  // this replaced and for every idle read after a response); a wait starts by re-arming the socket's readiness (one
-  // epoll_ctl, which also reports a FIN that came with the request) and makes serve()'s next read wait for the
-  // event instead of trying. A wait left by an earlier request (whose next request was already buffered) goes on
-  // serving.
+  // client's next request completes it, and serve() (plain sockets) is parked on it and reads at once; a TLS
+  // connection's read is queued behind it and performed in the same pass of the reactor. Asio tries a read at once
+  // when no other read is queued on the socket (a recv that finds nothing, `EAGAIN`, after every response); a wait
+  // starts by re-arming the socket's readiness (one epoll_ctl, which also reports a FIN that came with the request)
+  // and tries nothing. A wait left by an earlier request (whose next request was already buffered) goes on serving.
   void watch_hangup() override {
     if (waiting_) return;
     socket().async_wait(tcp::socket::wait_read, Readable{this->shared_from_this()});
