@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <boost/json/basic_parser_impl.hpp>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
@@ -78,6 +79,7 @@ struct RequestScan : detail::HandlerBase<RequestScan> {
   Slot slot = Slot::none;                 // what the value after the last key is
   Slot string_slot = Slot::none;          // the slot of the string being read (it may come in parts)
   bool in_string = false;
+  bool out_of_range = false;  // a number beyond the range of a double (read as infinity)
   std::string text;
 
   void key(std::string_view k) {
@@ -212,8 +214,9 @@ struct RequestScan : detail::HandlerBase<RequestScan> {
     value(Kind::number);
     return true;
   }
-  bool on_double(double, std::string_view, ec_t&) {
+  bool on_double(double d, std::string_view, ec_t&) {
     value(Kind::number);
+    if (std::isinf(d)) out_of_range = true;
     return true;
   }
   bool on_bool(bool b, ec_t&) {
@@ -302,6 +305,7 @@ core::Expected<ChatRequest> parse_chat_request(std::string_view body, const Pars
         "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)");
   auto& scan = parser.handler();
   if (scan.root != Kind::object) return ApiError::invalid_json("The request body must be a JSON object.");
+  if (scan.out_of_range) return ApiError::invalid_json(kNumberOutOfRange);
 
   ChatRequest req;
   req.raw = body;
@@ -325,6 +329,23 @@ core::Expected<ChatRequest> parse_chat_request(std::string_view body, const Pars
   if (given(scan.tools) && scan.tools != Kind::array)
     return wrong_type("tools", "an array", scan.tools);
   return req;
+}
+
+bool numbers_finite(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_:
+      return !std::isinf(v.get_double());
+    case json::kind::array:
+      return std::all_of(v.get_array().begin(), v.get_array().end(), [](const json::value& e) {
+        return numbers_finite(e);
+      });
+    case json::kind::object:
+      return std::all_of(v.get_object().begin(), v.get_object().end(), [](const json::key_value_pair& m) {
+        return numbers_finite(m.value());
+      });
+    default:
+      return true;
+  }
 }
 
 std::optional<std::string> changed_body(const ChatRequest& req, std::string_view model) {

@@ -2,6 +2,7 @@
 #pragma once
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,14 @@ core::Expected<ChatRequest> parse_chat_request(std::string_view body, const Pars
 std::string forward_body(const ChatRequest& req, std::string_view model);
 // The same, or nothing when that is `req.raw` unchanged (byte for byte: sent without a copy).
 std::optional<std::string> changed_body(const ChatRequest& req, std::string_view model);
+
+// True when no number in `v` is infinite. Boost.JSON reads a literal beyond the range of a double (1e999) as
+// infinity and would write it back as `Infinity`, which is not JSON: such a value cannot be forwarded as it came.
+[[nodiscard]] bool numbers_finite(const boost::json::value& v);
+
+// The message of the 400 for a request with such a number (code `invalid_json`).
+inline constexpr const char* kNumberOutOfRange =
+    "The request body has a number beyond the range of a double-precision value (about 1.8e308).";
 
 // Text of a message's `content`: a string, or the concatenated `text` parts of a content array.
 std::string content_text(const boost::json::value& content);

@@ -2,7 +2,9 @@
 // looked up), kept as the reference for parse_chat_request's one-pass scan: the unit tests and the fuzzer check that
 // both accept the same requests with the same fields and refuse the same requests with the same error.
 #pragma once
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,6 +83,30 @@ inline std::optional<ApiError> validate_messages(const json::object& body, const
   return std::nullopt;
 }
 
+// Whether a number literal anywhere in `text` (valid JSON) reads as infinity, looking at the text rather than the
+// tree: with a key repeated, the tree keeps only the last value, but every value is checked.
+inline bool has_infinite_number(std::string_view text) {
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) continue;
+    const std::size_t end = std::min(text.find_first_not_of("-+.0123456789eE", i), text.size());
+    const json::value n = json::parse(text.substr(i, end - i));
+    if (n.is_double() && std::isinf(n.get_double())) return true;
+    i = end - 1;
+  }
+  return false;
+}
+
 }  // namespace reference_detail
 
 inline ReferenceRequest reference_parse(std::string_view body, const openai::ParseLimits& limits = {}) {
@@ -102,6 +128,10 @@ inline ReferenceRequest reference_parse(std::string_view body, const openai::Par
   }
   if (!root.is_object()) {
     out.error = ApiError::invalid_json("The request body must be a JSON object.");
+    return out;
+  }
+  if (has_infinite_number(body)) {
+    out.error = ApiError::invalid_json(openai::kNumberOutOfRange);
     return out;
   }
   auto& b = out.body = std::move(root.get_object());

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "openai/request.hpp"
 #include "providers/bedrock_agent/base64.hpp"
 #include "providers/bedrock_agent/error_mapping.hpp"
 #include "providers/bedrock_agent/tool_call_id.hpp"
@@ -46,7 +47,7 @@ json::value typed_value(std::string_view type, const std::string& value) {
   if (t == "number") {
     std::error_code ec;
     json::value parsed = json::parse(trim(value), ec);
-    if (!ec && parsed.is_number()) return parsed;
+    if (!ec && parsed.is_number() && openai::numbers_finite(parsed)) return parsed;  // 1e999 stays a string
     return json::string(value);
   }
   if (t == "boolean") {
@@ -58,7 +59,7 @@ json::value typed_value(std::string_view type, const std::string& value) {
   if (t == "array") {
     std::error_code ec;
     json::value parsed = json::parse(trim(value), ec);
-    if (!ec && parsed.is_array()) return parsed;
+    if (!ec && parsed.is_array() && openai::numbers_finite(parsed)) return parsed;
     // Agents often write arrays as "[a, b]": split the bracketed list into strings.
     std::string_view inner = trim(value);
     if (inner.size() >= 2 && inner.front() == '[' && inner.back() == ']') {

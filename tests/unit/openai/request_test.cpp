@@ -93,7 +93,7 @@ TEST(ParseChatRequest, AgreesWithTheTreeBasedChecksOnMutatedRequests) {
   const std::vector<std::string> values = {
       "null", "true", "false", "5", "-1.5e3", "\"x\"", "\"mo\\u0064el\"", "[]", "{}", "[{\"role\":\"user\"}]",
       "{\"role\":\"user\"}", "{\"role\":\"user\",\"content\":[]}", "{\"include_usage\":false}", "{\"include_usage\":1}", "[[1],{\"a\":{}}]",
-      "[{\"role\":\"user\"},{\"role\":\"user\"},{\"role\":\"user\"}]"};
+      "[{\"role\":\"user\"},{\"role\":\"user\"},{\"role\":\"user\"}]", "-2e400"};
   const std::vector<std::string> keys = {"messages", "model", "stream", "stream_options", "include_usage", "tools",
                                          "provider", "session_id", "role", "content", "mo\\u0064el", "x"};
   const std::vector<std::string> tokens = {"{", "}", "[", "]", ",", ":", "\"", "null", "5", "\\u0065", "\\",
@@ -160,6 +160,43 @@ TEST(ParseChatRequest, ModelDefaultIsFilledIn) {
   EXPECT_EQ(json::parse(forward_body(*r, "gpt-4o-mini")).at("model").as_string(), "gpt-4o-mini");
 }
 
+// Boost.JSON reads 1e999 as infinity and writes it back as `Infinity`: a request with such a number could not be
+// forwarded as JSON once re-serialised (a default model filled in), so it is refused whatever the route. (Found by
+// fuzz_chat_request: tests/fuzz/regressions/fuzz_chat_request.)
+TEST(ParseChatRequest, NumbersBeyondADoubleAreRefused) {
+  for (const std::string n : {"1e999", "-1E+400", "197e640", "1797693134862315807e290"}) {
+    for (const std::string& body :
+         {R"({"max_tokens":)" + n + R"(,"messages":[{"role":"user","content":"hi"}]})",
+          R"({"messages":[{"role":"user","content":"hi"}],"tools":[{"function":{"parameters":{"maximum":[)" + n +
+              "]}}}]}"}) {
+      auto r = parse_chat_request(body);
+      ASSERT_FALSE(r) << body;
+      EXPECT_EQ(r.error().status, 400);
+      EXPECT_EQ(r.error().code, "invalid_json");
+      EXPECT_EQ(r.error().message, kNumberOutOfRange);
+      EXPECT_EQ(test::reference_disagrees(body), "") << body;
+    }
+  }
+  // The largest double, and numbers that round to zero, are numbers: accepted, forwarded as valid JSON.
+  for (const std::string n : {"1.7976931348623157e308", "-1.7976931348623157e308", "1e-999", "-0.0"}) {
+    const std::string body = R"({"temperature":)" + n + R"(,"messages":[{"role":"user","content":"hi"}]})";
+    auto r = parse_chat_request(body);
+    ASSERT_TRUE(r) << body;
+    const auto fwd = json::parse(forward_body(*r, "gpt-4o"));
+    EXPECT_EQ(fwd.at("temperature").as_double(), json::parse(n).as_double()) << n;
+    EXPECT_EQ(test::reference_disagrees(body), "") << body;
+  }
+  // Not an object comes first.
+  EXPECT_EQ(parse_chat_request("[1e999]").error().message, "The request body must be a JSON object.");
+}
+
+TEST(NumbersFinite, LooksAtEveryNumber) {
+  EXPECT_TRUE(numbers_finite(json::parse(R"({"a":[1,-2.5,{"b":1e308}],"c":"1e999","d":null})")));
+  EXPECT_FALSE(numbers_finite(json::parse(R"({"a":[1,-2.5,{"b":1e309}]})")));
+  EXPECT_FALSE(numbers_finite(json::parse("[-1e999]")));
+  EXPECT_FALSE(numbers_finite(json::parse("1e999")));
+}
+
 TEST(ParseChatRequest, IncludeUsage) {
   auto r = parse_chat_request(
       R"({"stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"x"}]})");
@@ -200,6 +237,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{R"({"stream":"yes","messages":[{"role":"user"}]})", "invalid_type", "stream"},
                       BadCase{R"({"provider":1,"messages":[{"role":"user"}]})", "invalid_type", "provider"},
                       BadCase{R"({"session_id":[],"messages":[{"role":"user"}]})", "invalid_type", "session_id"},
+                      BadCase{R"({"max_tokens":1e999,"messages":[{"role":"user"}]})", "invalid_json", std::nullopt},
                       BadCase{std::string(100, '[') + std::string(100, ']'), "invalid_json", std::nullopt}));
 
 TEST(LastUserText, StringsAndContentParts) {

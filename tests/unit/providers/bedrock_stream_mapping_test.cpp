@@ -205,9 +205,12 @@ TEST(TypedArguments, ValuesThatDoNotParseStayStrings) {
     {"name":"a","type":"integer","value":"3.5"},{"name":"b","type":"number","value":"abc"},
     {"name":"c","type":"boolean","value":"yes"},{"name":"d","type":"array","value":"x"},
     {"name":"e","type":"integer","value":" -12 "},{"name":"f","type":"mystery","value":"v"},
-    {"name":"","type":"string","value":"dropped"},{"type":"string","value":"no name"}])")
+    {"name":"","type":"string","value":"dropped"},{"type":"string","value":"no name"},
+    {"name":"g","type":"number","value":"1e999"},{"name":"h","type":"array","value":"[1, -2e400]"}])")
                                         .as_array());
-  EXPECT_EQ(args, json::parse(R"({"a":"3.5","b":"abc","c":"yes","d":"x","e":-12,"f":"v"})").as_object());
+  // A number beyond a double would be written as `Infinity` (not JSON): it stays the agent's text.
+  EXPECT_EQ(args, json::parse(R"({"a":"3.5","b":"abc","c":"yes","d":"x","e":-12,"f":"v","g":"1e999",)"
+                              R"("h":["1","-2e400"]})").as_object());
 }
 
 TEST(AgentStreamMapper, MultiByteCharacterCutBetweenChunks) {
