@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "openai/json_handler.hpp"
+#include "openai/json_text.hpp"
 
 namespace sb::openai {
 namespace json = boost::json;
@@ -348,15 +349,93 @@ bool numbers_finite(const json::value& v) {
   }
 }
 
-std::optional<std::string> changed_body(const ChatRequest& req, std::string_view model) {
-  // Unchanged requests go upstream byte for byte: numbers and formatting exactly as the client wrote them.
-  if (req.model && *req.model == model) {
-    if (!req.extensions_removed) return std::nullopt;
-    return json::serialize(req.body());
+namespace {
+
+// The top-level members of a JSON object text that Boost.JSON has accepted, one at a time, as written: no tree and
+// no re-serialisation, so every value goes on byte for byte (numbers with all their digits, key order, duplicates).
+class Members {
+ public:
+  explicit Members(std::string_view text) : t_(text) { pos_ = t_.find('{') + 1; }
+
+  // The next member's key (unescaped) and its whole text, `"key" : value`; false after the last.
+  bool next(std::string& key, std::string_view& member) {
+    skip_ws();
+    if (pos_ < t_.size() && t_[pos_] == ',') ++pos_;
+    skip_ws();
+    if (pos_ >= t_.size() || t_[pos_] != '"') return false;
+    const std::size_t begin = pos_;
+    skip_string();
+    const std::string_view quoted = t_.substr(begin, pos_ - begin);
+    if (quoted.find('\\') == std::string_view::npos) key.assign(quoted.substr(1, quoted.size() - 2));
+    else key.assign(json::parse(quoted).get_string());  // escaped: Boost.JSON's reading, as in the tree
+    skip_ws();
+    ++pos_;  // ':'
+    skip_ws();
+    skip_value();
+    member = t_.substr(begin, pos_ - begin);
+    return true;
   }
-  json::object copy = req.body();
-  copy["model"] = model;
-  return json::serialize(copy);
+
+ private:
+  static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+  void skip_ws() {
+    while (pos_ < t_.size() && is_ws(t_[pos_])) ++pos_;
+  }
+  void skip_string() {  // from the opening quote to after the closing one
+    for (++pos_; pos_ < t_.size() && t_[pos_] != '"'; ++pos_)
+      if (t_[pos_] == '\\') ++pos_;
+    ++pos_;
+  }
+  void skip_value() {
+    std::size_t depth = 0;
+    while (pos_ < t_.size()) {
+      const char c = t_[pos_];
+      if (c == '"') {
+        skip_string();
+        if (depth == 0) return;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+        ++pos_;
+      } else if (c == '}' || c == ']') {
+        if (depth == 0) return;  // a number or literal ended by the object's close
+        ++pos_;
+        if (--depth == 0) return;
+      } else if (depth == 0 && (c == ',' || is_ws(c))) {
+        return;
+      } else {
+        ++pos_;
+      }
+    }
+  }
+
+  std::string_view t_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+std::optional<std::string> changed_body(const ChatRequest& req, std::string_view model) {
+  // Unchanged requests go upstream byte for byte. Otherwise the body's members are copied as written, leaving out
+  // the extension fields and, where the model changes, every `model` member: the new one goes first.
+  const bool new_model = !req.model || *req.model != model;
+  if (!new_model && !req.extensions_removed) return std::nullopt;
+  std::string out;
+  out.reserve(req.raw.size() + model.size() + 16);
+  out += '{';
+  if (new_model) {
+    out += "\"model\":";
+    append_json_string(out, model);
+  }
+  Members members(req.raw);
+  std::string key;
+  std::string_view member;
+  while (members.next(key, member)) {
+    if (key == "provider" || key == "session_id" || (new_model && key == "model")) continue;
+    if (out.size() > 1) out += ',';
+    out += member;
+  }
+  out += '}';
+  return out;
 }
 
 std::string forward_body(const ChatRequest& req, std::string_view model) {

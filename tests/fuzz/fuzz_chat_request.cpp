@@ -1,8 +1,8 @@
 // Chat-request mapping: parse_chat_request + route_request + forward_body on any body. Invariants: errors are
 // 4xx OpenAI errors naming a parameter where one applies; the one-pass scan accepts and refuses exactly as the
 // checks written over a JSON tree (tests/support/chat_request_reference.hpp), with the same fields and error; a
-// parsed request forwards as valid JSON without the extension fields; and forwarding is stable (parsing the
-// forwarded body forwards to the same bytes).
+// parsed request forwards as valid JSON, the request's tree with the model set and without the extension fields;
+// and forwarding is stable (parsing the forwarded body forwards to the same bytes).
 #include <boost/json.hpp>
 #include <cstdint>
 #include <cstdlib>
@@ -60,6 +60,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (v.as_object().contains("provider") || v.as_object().contains("session_id")) std::abort();
   const auto* model = v.as_object().if_contains("model");
   if (model == nullptr || !model->is_string() || model->as_string() != route->model) std::abort();
+  // It is the request's tree with the model set: nothing else added, lost or changed.
+  boost::json::object expected = req.body();
+  expected["model"] = route->model;
+  if (v.as_object() != expected) std::abort();
   // Forwarding a forwarded body changes nothing.
   auto again = sb::openai::parse_chat_request(forwarded, limits);
   if (!again) std::abort();

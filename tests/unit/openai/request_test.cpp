@@ -40,6 +40,32 @@ TEST(ParseChatRequest, TheTreeIsBuiltOnFirstUseInTheRequestsArenaAndSurvivesAMov
   EXPECT_EQ(forward_body(moved, "other"), R"({"model":"other","messages":[{"role":"user","content":"hello there"}],"stream":true})");
 }
 
+// A body that changes on the way (a model filled in or mapped, the extension fields left out) is the client's
+// members as written, not a tree written again: Boost.JSON would round 0.1000000000000000055511 to 1E-1 and write
+// some doubles back as other digits than it read.
+TEST(ParseChatRequest, AChangedBodyKeepsEveryOtherMemberAsWritten) {
+  const std::string messages = R"("messages" : [ {"role":"user","content":"a \" } ] , \\"} ])";
+  const std::string body = "{\n  \"temperature\": 0.1000000000000000055511151231257827,\n  \"provider\":\"openai\",\n  " +
+                           messages + R"(, "mo\u0064el":"alias","top_p":1.3927926388013963E-143,"x":{"model":[1,{}]},)" +
+                           R"("session_id" :null, "n":1e2 })";
+  auto r = parse_chat_request(body);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(forward_body(*r, "gpt-4o"), R"({"model":"gpt-4o","temperature": 0.1000000000000000055511151231257827,)" +
+                                            messages +
+                                            R"(,"top_p":1.3927926388013963E-143,"x":{"model":[1,{}]},"n":1e2})");
+  // The same model: only the extension fields go (the escaped key is `model`, as the tree reads it).
+  EXPECT_EQ(forward_body(*r, "alias"), "{\"temperature\": 0.1000000000000000055511151231257827," + messages +
+                                           R"(,"mo\u0064el":"alias","top_p":1.3927926388013963E-143,)" +
+                                           R"("x":{"model":[1,{}]},"n":1e2})");
+  // Every `model` goes where the model changes; numbers and literals ending at the object's close are whole.
+  auto twice = parse_chat_request(R"({"model":"a","messages":[{"role":"user"}],"model":"b","stream":false})");
+  ASSERT_TRUE(twice);
+  EXPECT_EQ(forward_body(*twice, "c"), R"({"model":"c","messages":[{"role":"user"}],"stream":false})");
+  auto last = parse_chat_request(R"({"messages":[{"role":"user"}],"provider":"mock","n":-0.5e-3})");
+  ASSERT_TRUE(last);
+  EXPECT_EQ(forward_body(*last, "m"), R"({"model":"m","messages":[{"role":"user"}],"n":-0.5e-3})");
+}
+
 TEST(ParseChatRequest, TheLastOfARepeatedFieldCounts) {
   auto r = parse_chat_request(
       R"({"model":"a","stream":"no","messages":5,"stream":true,"model":"b","messages":[{"role":"user"}],)"
