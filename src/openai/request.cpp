@@ -381,9 +381,20 @@ class Members {
   void skip_ws() {
     while (pos_ < t_.size() && is_ws(t_[pos_])) ++pos_;
   }
-  void skip_string() {  // from the opening quote to after the closing one
-    for (++pos_; pos_ < t_.size() && t_[pos_] != '"'; ++pos_)
-      if (t_[pos_] == '\\') ++pos_;
+  // From the opening quote to after the closing one: the first quote after an even run of backslashes (memchr's
+  // pace; a byte-at-a-time loop stepping over escapes ran at ~6 cycles a byte).
+  void skip_string() {
+    const std::size_t open = pos_;
+    for (;;) {
+      pos_ = t_.find('"', pos_ + 1);
+      if (pos_ == std::string_view::npos) {
+        pos_ = t_.size();
+        return;
+      }
+      std::size_t before = pos_;
+      while (before > open + 1 && t_[before - 1] == '\\') --before;
+      if ((pos_ - before) % 2 == 0) break;
+    }
     ++pos_;
   }
   void skip_value() {
