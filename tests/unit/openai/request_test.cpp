@@ -119,7 +119,8 @@ TEST(ParseChatRequest, AgreesWithTheTreeBasedChecksOnMutatedRequests) {
   const std::vector<std::string> values = {
       "null", "true", "false", "5", "-1.5e3", "\"x\"", "\"mo\\u0064el\"", "[]", "{}", "[{\"role\":\"user\"}]",
       "{\"role\":\"user\"}", "{\"role\":\"user\",\"content\":[]}", "{\"include_usage\":false}", "{\"include_usage\":1}", "[[1],{\"a\":{}}]",
-      "[{\"role\":\"user\"},{\"role\":\"user\"},{\"role\":\"user\"}]", "-2e400"};
+      "[{\"role\":\"user\"},{\"role\":\"user\"},{\"role\":\"user\"}]", "-2e400",
+      R"(["a\"}],\\",{"b\\\"":"\\"}])"};
   const std::vector<std::string> keys = {"messages", "model", "stream", "stream_options", "include_usage", "tools",
                                          "provider", "session_id", "role", "content", "mo\\u0064el", "x"};
   const std::vector<std::string> tokens = {"{", "}", "[", "]", ",", ":", "\"", "null", "5", "\\u0065", "\\",
@@ -154,9 +155,16 @@ TEST(ParseChatRequest, AgreesWithTheTreeBasedChecksOnMutatedRequests) {
       if (pick(2) == 0) w.insert(at, tokens[pick(tokens.size())]);
       else w.erase(at, 1 + pick(3));
     }
-    const auto got = parse_chat_request(w, limits);
-    if (got) ++accepted;
-    else if (got.error().code != "invalid_json") ++refused_by_checks;
+    auto got = parse_chat_request(w, limits);
+    if (got) {
+      ++accepted;
+      // Forwarded with another model: the request's tree with that model, whatever the body's layout.
+      json::object expected = got->body();
+      expected["model"] = "forwarded-model";
+      EXPECT_EQ(json::parse(forward_body(*got, "forwarded-model")), expected) << w;
+    } else if (got.error().code != "invalid_json") {
+      ++refused_by_checks;
+    }
     EXPECT_EQ(test::reference_disagrees(w, limits), "") << w;
   }
   EXPECT_GT(accepted, 1000) << "the mutations must leave enough valid requests to compare";
