@@ -80,7 +80,7 @@ struct RequestScan : detail::HandlerBase<RequestScan> {
   Slot slot = Slot::none;                 // what the value after the last key is
   Slot string_slot = Slot::none;          // the slot of the string being read (it may come in parts)
   bool in_string = false;
-  bool out_of_range = false;  // a number beyond the range of a double (read as infinity)
+  bool out_of_range = false;  // a number_beyond_range
   std::string text;
 
   void key(std::string_view k) {
@@ -215,9 +215,9 @@ struct RequestScan : detail::HandlerBase<RequestScan> {
     value(Kind::number);
     return true;
   }
-  bool on_double(double d, std::string_view, ec_t&) {
+  bool on_double(double, std::string_view literal, ec_t&) {  // the whole literal: the body is parsed in one write
     value(Kind::number);
-    if (std::isinf(d)) out_of_range = true;
+    if (number_beyond_range(literal)) out_of_range = true;
     return true;
   }
   bool on_bool(bool b, ec_t&) {
@@ -335,7 +335,7 @@ core::Expected<ChatRequest> parse_chat_request(std::string_view body, const Pars
 bool numbers_finite(const json::value& v) {
   switch (v.kind()) {
     case json::kind::double_:
-      return !std::isinf(v.get_double());
+      return std::isfinite(v.get_double());
     case json::kind::array:
       return std::all_of(v.get_array().begin(), v.get_array().end(), [](const json::value& e) {
         return numbers_finite(e);
@@ -424,6 +424,40 @@ class Members {
 };
 
 }  // namespace
+
+bool number_beyond_range(std::string_view literal) {
+  constexpr std::int64_t kLimit = 308;
+  constexpr std::int64_t kCap = 1'000'000'000;  // exponents saturate here (no overflow)
+  std::size_t i = 0;
+  if (i < literal.size() && literal[i] == '-') ++i;
+  // The decimal exponent of the leading non-zero digit: the value is in [10^lead, 10^(lead+1)).
+  bool nonzero = false;
+  std::int64_t lead = 0;
+  for (; i < literal.size() && literal[i] >= '0' && literal[i] <= '9'; ++i) {
+    if (nonzero) ++lead;
+    else if (literal[i] != '0') nonzero = true;
+  }
+  if (i < literal.size() && literal[i] == '.') {
+    std::int64_t place = 0;
+    for (++i; i < literal.size() && literal[i] >= '0' && literal[i] <= '9'; ++i) {
+      --place;
+      if (!nonzero && literal[i] != '0') {
+        nonzero = true;
+        lead = place;
+      }
+    }
+  }
+  std::int64_t exponent = 0;
+  if (i < literal.size() && (literal[i] == 'e' || literal[i] == 'E')) {
+    ++i;
+    bool negative = false;
+    if (i < literal.size() && (literal[i] == '+' || literal[i] == '-')) negative = literal[i++] == '-';
+    for (; i < literal.size() && literal[i] >= '0' && literal[i] <= '9'; ++i)
+      exponent = std::min(kCap, exponent * 10 + (literal[i] - '0'));
+    if (negative) exponent = -exponent;
+  }
+  return nonzero ? lead + exponent >= kLimit : exponent > kLimit;
+}
 
 std::optional<std::string> changed_body(const ChatRequest& req, std::string_view model) {
   // Unchanged requests go upstream byte for byte. Otherwise the body's members are copied as written, leaving out

@@ -53,13 +53,19 @@ std::string forward_body(const ChatRequest& req, std::string_view model);
 // The same, or nothing when that is `req.raw` unchanged (byte for byte: sent without a copy).
 std::optional<std::string> changed_body(const ChatRequest& req, std::string_view model);
 
-// True when no number in `v` is infinite. Boost.JSON reads a literal beyond the range of a double (1e999) as
-// infinity and would write it back as `Infinity`, which is not JSON: such a value cannot be forwarded as it came.
+// True when every number in `v` is finite. Boost.JSON 1.81 reads 1e999 as infinity and 0e999 as NaN, and writes
+// them back as `Infinity` and `NaN`, which are not JSON.
 [[nodiscard]] bool numbers_finite(const boost::json::value& v);
 
-// The message of the 400 for a request with such a number (code `invalid_json`).
+// True when the JSON number `literal` (as written) is, exactly, 1e308 or more in magnitude, or is a zero with an
+// exponent above 308. Requests with such a number are refused (400 `invalid_json`, kNumberOutOfRange): whatever
+// the body's layout, every number of an accepted request is then a finite double in its JSON tree. (Boost.JSON's
+// own reading is inexact and depends on how many bytes follow the number, so it cannot draw the line itself.)
+[[nodiscard]] bool number_beyond_range(std::string_view literal);
+
 inline constexpr const char* kNumberOutOfRange =
-    "The request body has a number beyond the range of a double-precision value (about 1.8e308).";
+    "The request body has a number of 1e308 or more in magnitude (or a zero with an exponent above 308): numbers "
+    "must be within the range of a double-precision value.";
 
 // Text of a message's `content`: a string, or the concatenated `text` parts of a content array.
 std::string content_text(const boost::json::value& content);

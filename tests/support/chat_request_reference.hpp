@@ -4,7 +4,6 @@
 #pragma once
 #include <algorithm>
 #include <boost/json.hpp>
-#include <cmath>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,9 +82,9 @@ inline std::optional<ApiError> validate_messages(const json::object& body, const
   return std::nullopt;
 }
 
-// Whether a number literal anywhere in `text` (valid JSON) reads as infinity, looking at the text rather than the
-// tree: with a key repeated, the tree keeps only the last value, but every value is checked.
-inline bool has_infinite_number(std::string_view text) {
+// Whether any number literal in `text` (valid JSON) is openai::number_beyond_range, found in the text rather than
+// the tree: with a key repeated, the tree keeps only the last value, but every value is checked.
+inline bool has_number_beyond_range(std::string_view text) {
   bool in_string = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
@@ -100,8 +99,7 @@ inline bool has_infinite_number(std::string_view text) {
     }
     if (c != '-' && (c < '0' || c > '9')) continue;
     const std::size_t end = std::min(text.find_first_not_of("-+.0123456789eE", i), text.size());
-    const json::value n = json::parse(text.substr(i, end - i));
-    if (n.is_double() && std::isinf(n.get_double())) return true;
+    if (openai::number_beyond_range(text.substr(i, end - i))) return true;
     i = end - 1;
   }
   return false;
@@ -130,7 +128,7 @@ inline ReferenceRequest reference_parse(std::string_view body, const openai::Par
     out.error = ApiError::invalid_json("The request body must be a JSON object.");
     return out;
   }
-  if (has_infinite_number(body)) {
+  if (has_number_beyond_range(body)) {
     out.error = ApiError::invalid_json(openai::kNumberOutOfRange);
     return out;
   }

@@ -206,11 +206,12 @@ TEST(TypedArguments, ValuesThatDoNotParseStayStrings) {
     {"name":"c","type":"boolean","value":"yes"},{"name":"d","type":"array","value":"x"},
     {"name":"e","type":"integer","value":" -12 "},{"name":"f","type":"mystery","value":"v"},
     {"name":"","type":"string","value":"dropped"},{"type":"string","value":"no name"},
-    {"name":"g","type":"number","value":"1e999"},{"name":"h","type":"array","value":"[1, -2e400]"}])")
+    {"name":"g","type":"number","value":"1e999"},{"name":"h","type":"array","value":"[1, -2e400]"},
+    {"name":"i","type":"number","value":"0e999"}])")
                                         .as_array());
-  // A number beyond a double would be written as `Infinity` (not JSON): it stays the agent's text.
+  // A number beyond a double would be written as `Infinity` or `NaN` (not JSON): it stays the agent's text.
   EXPECT_EQ(args, json::parse(R"({"a":"3.5","b":"abc","c":"yes","d":"x","e":-12,"f":"v","g":"1e999",)"
-                              R"("h":["1","-2e400"]})").as_object());
+                              R"("h":["1","-2e400"],"i":"0e999"})").as_object());
 }
 
 TEST(AgentStreamMapper, MultiByteCharacterCutBetweenChunks) {
