@@ -48,7 +48,9 @@ struct ParseLimits {
 // Parses and validates a request body. Errors are OpenAI-format 400s naming the offending parameter.
 core::Expected<ChatRequest> parse_chat_request(std::string_view body, const ParseLimits& limits = {});
 
-// The body to send to an OpenAI-compatible upstream: every field intact, `model` set to `model`.
+// The body to send to an OpenAI-compatible upstream: every field intact, `model` set to `model`. A changed body is
+// `req.raw`'s top-level members copied as written (the extension fields and, where the model changes, every
+// `model` left out; the new `model` first): `req` must be what parse_chat_request returned (a validated `raw`).
 std::string forward_body(const ChatRequest& req, std::string_view model);
 // The same, or nothing when that is `req.raw` unchanged (byte for byte: sent without a copy).
 std::optional<std::string> changed_body(const ChatRequest& req, std::string_view model);
