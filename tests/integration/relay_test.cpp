@@ -38,6 +38,17 @@ TEST_F(ProxyToMockUpstream, UnchangedBodyIsForwardedByteForByte) {
   EXPECT_EQ(last_upstream_request().at("body").as_string(), body);
 }
 
+TEST_F(ProxyToMockUpstream, AChangedBodyGoesUpAsTheClientWroteEachMember) {
+  // The extension field goes; every other member is copied as written (the number keeps all its digits).
+  const std::string body =
+      R"({"model":"gpt-4o-mini", "provider":"openai","temperature":0.1000000000000000055511151231257827,)"
+      R"( "messages":[{"role":"user","content":"a \"quoted\" }"}],"n":1e2})";
+  ASSERT_EQ(http_request(port(), "POST", "/v1/chat/completions", body).status, 200);
+  EXPECT_EQ(last_upstream_request().at("body").as_string(),
+            R"({"model":"gpt-4o-mini","temperature":0.1000000000000000055511151231257827,)"
+            R"("messages":[{"role":"user","content":"a \"quoted\" }"}],"n":1e2})");
+}
+
 class RecordedReplay : public ProxyToMockUpstream, public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(RecordedReplay, StreamComesOutByteIdentical) {
